@@ -1,0 +1,115 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Applied to every target so the whole platform is compiled under the same rules.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+func sharedTarget(_ name: String, dependencies: [Target.Dependency] = []) -> Target {
+    .target(name: name, dependencies: dependencies, path: "Shared/\(name)", swiftSettings: swiftSettings)
+}
+
+/// A service executable lives in `Services/<Folder>` and is built as `<product>`.
+func serviceTarget(_ folder: String, dependencies: [Target.Dependency] = []) -> Target {
+    .executableTarget(
+        name: folder,
+        dependencies: ["IntelliCoreServiceKit"] + dependencies,
+        path: "Services/\(folder)",
+        swiftSettings: swiftSettings
+    )
+}
+
+let services: [(product: String, target: String)] = [
+    ("ingestion", "Ingestion"),
+    ("training-orchestrator", "TrainingOrchestrator"),
+    ("inference", "Inference"),
+    ("monitoring", "Monitoring"),
+    ("billing", "Billing"),
+]
+
+let package = Package(
+    name: "IntelliCore",
+    platforms: [.macOS(.v15)],
+    products: services.map { .executable(name: $0.product, targets: [$0.target]) } + [
+        .executable(name: "kafka-benchmark", targets: ["KafkaBenchmark"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // C libraries, found through pkg-config.
+        .systemLibrary(name: "CRDKafka", path: "Shared/CRDKafka", pkgConfig: "rdkafka",
+                       providers: [.apt(["librdkafka-dev (>= 2.1, see scripts/setup.sh)"])]),
+        .systemLibrary(name: "CHiredis", path: "Shared/CHiredis", pkgConfig: "hiredis",
+                       providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "COpenBLAS", path: "Shared/COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+
+        // Shared libraries: events → kits → adapters → services.
+        sharedTarget("IntelliCoreEvents"),
+        sharedTarget("IntelliCoreConcurrency"),
+        sharedTarget("IntelliCoreKafka", dependencies: [
+            "CRDKafka", "IntelliCoreEvents", "IntelliCoreConcurrency",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
+        sharedTarget("IntelliCoreRedis", dependencies: [
+            "CHiredis", "IntelliCoreConcurrency",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
+        sharedTarget("IntelliCoreNumerics", dependencies: ["COpenBLAS"]),
+        sharedTarget("IntelliCorePostgres", dependencies: [
+            "IntelliCoreEvents", "IntelliCoreKafka",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        sharedTarget("IntelliCoreServiceKit", dependencies: [
+            "IntelliCoreEvents", "IntelliCoreKafka", "IntelliCorePostgres", "IntelliCoreRedis",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
+        // The five services.
+        serviceTarget("Ingestion"),
+        serviceTarget("TrainingOrchestrator"),
+        serviceTarget("Inference", dependencies: ["IntelliCoreNumerics"]),
+        serviceTarget("Monitoring"),
+        serviceTarget("Billing"),
+
+        // Benchmarks: executables that print figures.
+        .executableTarget(name: "KafkaBenchmark", dependencies: ["IntelliCoreKafka", "CRDKafka"],
+                          path: "Benchmarks/KafkaBenchmark", swiftSettings: swiftSettings),
+
+        // Tests.
+        .testTarget(name: "IntelliCoreEventsTests", dependencies: ["IntelliCoreEvents"],
+                    path: "Tests/IntelliCoreEventsTests", swiftSettings: swiftSettings),
+        .testTarget(name: "IntelliCoreKafkaTests", dependencies: ["IntelliCoreKafka"],
+                    path: "Tests/IntelliCoreKafkaTests", swiftSettings: swiftSettings),
+        .testTarget(name: "IntelliCoreNumericsTests", dependencies: ["IntelliCoreNumerics"],
+                    path: "Tests/IntelliCoreNumericsTests", swiftSettings: swiftSettings),
+        .testTarget(name: "IntelliCoreServiceKitTests", dependencies: [
+                        "IntelliCoreServiceKit",
+                        .product(name: "HummingbirdTesting", package: "hummingbird"),
+                    ],
+                    path: "Tests/IntelliCoreServiceKitTests", swiftSettings: swiftSettings),
+        .testTarget(name: "IntegrationTests", dependencies: [
+                        "IntelliCoreEvents", "IntelliCoreKafka", "IntelliCorePostgres",
+                        "IntelliCoreRedis", "IntelliCoreServiceKit",
+                        .product(name: "PostgresNIO", package: "postgres-nio"),
+                    ],
+                    path: "Tests/IntegrationTests", swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,87 @@
+import Foundation
+
+public struct UsageRecorded: DomainEvent, Hashable {
+    public static let eventType = "intellicore.billing.usage-recorded.v1"
+    public static let topic = Topic.billing
+
+    public var tenantId: String
+    /// `predictions`, `training_seconds`, `dataset_rows`.
+    public var meter: String
+    public var quantity: Double
+    /// The ce_id of the event that was metered.
+    public var sourceEventId: String
+    public var occurredAt: Date
+
+    public init(tenantId: String, meter: String, quantity: Double, sourceEventId: String, occurredAt: Date) {
+        self.tenantId = tenantId
+        self.meter = meter
+        self.quantity = quantity
+        self.sourceEventId = sourceEventId
+        self.occurredAt = occurredAt
+    }
+}
+
+public struct QuotaExceeded: DomainEvent, Hashable {
+    public static let eventType = "intellicore.billing.quota-exceeded.v1"
+    public static let topic = Topic.billing
+
+    public var tenantId: String
+    public var meter: String
+    public var limit: Double
+    public var used: Double
+    public var periodStart: Date
+    public var periodEnd: Date
+
+    public init(tenantId: String, meter: String, limit: Double, used: Double, periodStart: Date, periodEnd: Date) {
+        self.tenantId = tenantId
+        self.meter = meter
+        self.limit = limit
+        self.used = used
+        self.periodStart = periodStart
+        self.periodEnd = periodEnd
+    }
+}
+
+public struct QuotaRestored: DomainEvent, Hashable {
+    public static let eventType = "intellicore.billing.quota-restored.v1"
+    public static let topic = Topic.billing
+
+    public var tenantId: String
+    public var meter: String
+    public var limit: Double
+    public var used: Double
+    public var periodStart: Date
+    public var periodEnd: Date
+
+    public init(tenantId: String, meter: String, limit: Double, used: Double, periodStart: Date, periodEnd: Date) {
+        self.tenantId = tenantId
+        self.meter = meter
+        self.limit = limit
+        self.used = used
+        self.periodStart = periodStart
+        self.periodEnd = periodEnd
+    }
+}
+
+public struct InvoiceIssued: DomainEvent, Hashable {
+    public static let eventType = "intellicore.billing.invoice-issued.v1"
+    public static let topic = Topic.billing
+
+    public var tenantId: String
+    public var invoiceId: String
+    public var periodStart: Date
+    public var periodEnd: Date
+    public var lines: [InvoiceLine]
+    public var total: Double
+    public var currency: String
+
+    public init(tenantId: String, invoiceId: String, periodStart: Date, periodEnd: Date, lines: [InvoiceLine], total: Double, currency: String) {
+        self.tenantId = tenantId
+        self.invoiceId = invoiceId
+        self.periodStart = periodStart
+        self.periodEnd = periodEnd
+        self.lines = lines
+        self.total = total
+        self.currency = currency
+    }
+}

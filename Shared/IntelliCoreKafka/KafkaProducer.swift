@@ -1,0 +1,102 @@
+import CRDKafka
+import IntelliCoreConcurrency
+import Logging
+import Metrics
+
+/// An idempotent Kafka producer whose sends complete when the broker has acknowledged them.
+///
+/// Delivery reports are served by a dedicated poll thread, never by Swift's cooperative pool.
+/// When librdkafka's local queue is full, `send` waits for room instead of failing.
+public final class KafkaProducer: Sendable {
+    private let client: RDKafkaClient
+    private let pollThread: DedicatedThread
+    private let stopPolling = AtomicFlag()
+    private let closed = AtomicFlag()
+    private let logger: Logger
+    private let queueFullWaits = Counter(label: "intellicore_kafka_producer_queue_full_waits_total")
+
+    public init(configuration: KafkaProducerConfiguration, logger: Logger) throws {
+        self.logger = logger
+        self.client = try RDKafkaClient(kind: .producer, properties: configuration.librdkafkaProperties, logger: logger) {
+            rd_kafka_conf_set_dr_msg_cb($0, deliveryReportCallback)
+        }
+        self.pollThread = DedicatedThread(name: "kafka-producer-poll")
+        pollThread.execute { [client, stopPolling] in
+            while !stopPolling.isSet {
+                rd_kafka_poll(client.pointer, 100)
+            }
+        }
+    }
+
+    deinit {
+        if !closed.isSet {
+            stopPolling.set()
+            pollThread.shutdown()
+            client.destroy()
+        }
+    }
+
+    /// Produces one record and returns where it landed, or throws the delivery error.
+    @discardableResult
+    public func send(_ message: KafkaProducerMessage) async throws -> KafkaDeliveryReport {
+        try await send([message])[0].get()
+    }
+
+    /// Produces records in order and returns each one's outcome, in the same order.
+    ///
+    /// Records with the same key land in the same partition in the order given.
+    public func send(_ messages: [KafkaProducerMessage]) async throws -> [Result<KafkaDeliveryReport, KafkaError>] {
+        guard !closed.isSet else { throw KafkaError(.closed, "producer is shut down") }
+        if messages.isEmpty { return [] }
+        let tracker = DeliveryTracker(count: messages.count)
+        var call = ProduceCall()
+        for (index, message) in messages.enumerated() {
+            while true {
+                let error = call.produce(message, on: client.pointer, opaque: tracker.opaque(for: index))
+                if error == RD_KAFKA_RESP_ERR_NO_ERROR { break }
+                if error == RD_KAFKA_RESP_ERR__QUEUE_FULL {
+                    queueFullWaits.increment()
+                    try? await Task.sleep(for: .milliseconds(1))
+                    continue
+                }
+                tracker.fail(index, error: error)
+                break
+            }
+        }
+        await tracker.waitForAll()
+        return messages.indices.map { tracker.result($0, topic: messages[$0].topic) }
+    }
+
+    /// Records produced but not yet acknowledged.
+    public var outstandingCount: Int { Int(rd_kafka_outq_len(client.pointer)) }
+
+    /// Waits until every outstanding record has a delivery report, or throws on timeout.
+    public func flush(timeout: Duration = .seconds(30)) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while outstandingCount > 0 {
+            guard clock.now < deadline else {
+                throw KafkaError(.timeout, "\(outstandingCount) records still unacknowledged after \(timeout)")
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// Flushes, stops the poll thread and frees the client. Safe to call twice.
+    public func shutdown(flushTimeout: Duration = .seconds(30)) async {
+        guard !closed.isSet else { return }
+        do {
+            try await flush(timeout: flushTimeout)
+        } catch {
+            logger.error("producer shut down with unacknowledged records", metadata: ["error": "\(error)"])
+        }
+        guard closed.setOnce() else { return }
+        stopPolling.set()
+        let destroyer = DedicatedThread(name: "kafka-producer-close")
+        _ = try? await destroyer.run { [pollThread, client] in
+            pollThread.shutdown()
+            client.destroy()
+        }
+        destroyer.shutdown()
+    }
+}

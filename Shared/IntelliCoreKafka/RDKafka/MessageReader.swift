@@ -1,0 +1,46 @@
+import CRDKafka
+
+/// Copies librdkafka messages into `KafkaConsumerMessage` values.
+///
+/// Lives on the consumer's thread only; caches topic names per topic handle.
+final class MessageReader {
+    private var topicNames: [OpaquePointer: String] = [:]
+
+    func read(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaConsumerMessage {
+        let raw = message.pointee
+        let topic: String
+        if let rkt = raw.rkt {
+            if let cached = topicNames[rkt] {
+                topic = cached
+            } else {
+                topic = String(cString: rd_kafka_topic_name(rkt))
+                topicNames[rkt] = topic
+            }
+        } else {
+            topic = ""
+        }
+        let key = raw.key.map { Array(UnsafeRawBufferPointer(start: $0, count: raw.key_len)) }
+        let value = raw.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: raw.len)) }
+        var headers: [KafkaHeader] = []
+        var list: OpaquePointer?
+        if rd_kafka_message_headers(message, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list {
+            let count = rd_kafka_header_cnt(list)
+            headers.reserveCapacity(count)
+            var name: UnsafePointer<CChar>?
+            var bytes: UnsafeRawPointer?
+            var size = 0
+            for index in 0..<count where rd_kafka_header_get_all(list, index, &name, &bytes, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                headers.append(KafkaHeader(
+                    name: name.map { String(cString: $0) } ?? "",
+                    value: bytes.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }
+                ))
+            }
+        }
+        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let timestamp = rd_kafka_message_timestamp(message, &timestampType)
+        return KafkaConsumerMessage(
+            topic: topic, partition: raw.partition, offset: raw.offset, key: key, value: value, headers: headers,
+            timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp
+        )
+    }
+}

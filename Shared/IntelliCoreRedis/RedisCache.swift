@@ -1,0 +1,104 @@
+import IntelliCoreConcurrency
+import Logging
+import Metrics
+
+/// A cache in Redis that never fails a request.
+///
+/// Calls run on a dedicated thread (hiredis blocks). When Redis is down or slow, reads miss and
+/// writes are dropped, with one warning per outage and the metric `intellicore_cache_errors_total`.
+public final class RedisCache: Sendable {
+    private let thread: DedicatedThread
+    /// `@unchecked Sendable` box: the connection is touched only on `thread`.
+    private let connection: ConnectionBox
+    private let availableFlag = AtomicFlag()
+    private let hits: Counter
+    private let misses: Counter
+    private let errors: Counter
+    private let availability: Gauge
+
+    public init(configuration: RedisConfiguration, name: String = "default", logger: Logger) {
+        thread = DedicatedThread(name: "redis-\(name)")
+        connection = ConnectionBox(RedisConnection(configuration: configuration, logger: logger))
+        hits = Counter(label: "intellicore_cache_hits_total", dimensions: [("cache", name)])
+        misses = Counter(label: "intellicore_cache_misses_total", dimensions: [("cache", name)])
+        errors = Counter(label: "intellicore_cache_errors_total", dimensions: [("cache", name)])
+        availability = Gauge(label: "intellicore_cache_available", dimensions: [("cache", name)])
+        let flag = availableFlag
+        let gauge = availability
+        connection.value.onAvailabilityChange = { up in
+            flag.set(up)
+            gauge.record(up ? 1 : 0)
+        }
+    }
+
+    deinit {
+        thread.shutdown()
+    }
+
+    /// Whether the last call reached Redis.
+    public var isAvailable: Bool { availableFlag.isSet }
+
+    public func get(_ key: String) async -> [UInt8]? {
+        await mget([key])[0]
+    }
+
+    /// Reads many keys in one round trip; an unreachable Redis answers all misses.
+    public func mget(_ keys: [String]) async -> [[UInt8]?] {
+        guard !keys.isEmpty else { return [] }
+        let command = [Array("MGET".utf8)] + keys.map { Array($0.utf8) }
+        let values: [[UInt8]?]
+        if let replies = await run([command]), case .array(let items) = replies[0], items.count == keys.count {
+            values = items.map(\.bytes)
+        } else {
+            values = Array(repeating: nil, count: keys.count)
+        }
+        let found = values.reduce(0) { $0 + ($1 == nil ? 0 : 1) }
+        hits.increment(by: found)
+        misses.increment(by: keys.count - found)
+        return values
+    }
+
+    public func set(_ key: String, value: [UInt8], ttl: Duration) async {
+        await set([(key, value)], ttl: ttl)
+    }
+
+    /// Writes many entries with one expiry in one pipelined round trip.
+    public func set(_ entries: [(key: String, value: [UInt8])], ttl: Duration) async {
+        guard !entries.isEmpty else { return }
+        let milliseconds = Array(String(max(1, ttl.components.seconds * 1000 + ttl.components.attoseconds / 1_000_000_000_000_000)).utf8)
+        let commands = entries.map { [Array("SET".utf8), Array($0.key.utf8), $0.value, Array("PX".utf8), milliseconds] }
+        _ = await run(commands)
+    }
+
+    /// Deletes keys; returns how many existed (0 when Redis is unreachable).
+    @discardableResult
+    public func delete(_ keys: [String]) async -> Int {
+        guard !keys.isEmpty, let replies = await run([[Array("DEL".utf8)] + keys.map { Array($0.utf8) }]),
+              case .integer(let count) = replies[0] else { return 0 }
+        return Int(count)
+    }
+
+    /// Round trip to Redis; false when it cannot be reached.
+    public func ping() async -> Bool {
+        guard let replies = await run([[Array("PING".utf8)]]), case .status = replies[0] else { return false }
+        return true
+    }
+
+    private func run(_ commands: [[[UInt8]]]) async -> [Reply]? {
+        let outcome = try? await thread.run { [connection] () -> [Reply]? in
+            try? connection.value.pipeline(commands)
+        }
+        guard let replies = outcome ?? nil else {
+            errors.increment()
+            return nil
+        }
+        if replies.contains(where: \.isError) { errors.increment() }
+        return replies
+    }
+}
+
+/// `@unchecked Sendable`: the connection is only used on the cache's dedicated thread.
+final class ConnectionBox: @unchecked Sendable {
+    let value: RedisConnection
+    init(_ value: RedisConnection) { self.value = value }
+}

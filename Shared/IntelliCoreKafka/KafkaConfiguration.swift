@@ -100,6 +100,9 @@ public struct KafkaConsumerConfiguration: Sendable {
             values["session.timeout.ms"] = String(sessionTimeoutMilliseconds)
             values["heartbeat.interval.ms"] = String(heartbeatIntervalMilliseconds)
         } else {
+            // librdkafka's consumer reports "Unknown group" without a group id even when it only
+            // assigns partitions; a private id that never joins or commits keeps it quiet.
+            values["group.id"] = "intellicore-unmanaged-\(UInt64.random(in: 0...UInt64.max))"
             values["enable.auto.commit"] = "false"
         }
         values.merge(properties) { _, override in override }

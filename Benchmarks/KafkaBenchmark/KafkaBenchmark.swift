@@ -1,0 +1,77 @@
+import CRDKafka
+import Foundation
+import IntelliCoreKafka
+import Logging
+
+/// Produce and consume throughput of the Swift client beside a raw librdkafka loop, same broker,
+/// same run, 200-byte messages. Usage:
+///   kafka-benchmark [--bootstrap 127.0.0.1:19092] [--messages 500000] [--size 200] [--rounds 1]
+@main
+struct KafkaBenchmark {
+    static func main() async throws {
+        let options = Options(CommandLine.arguments.dropFirst())
+        var logger = Logger(label: "kafka-benchmark")
+        logger.logLevel = .warning
+        report("librdkafka \(KafkaClientVersion.linked), broker \(options.bootstrap), \(options.messages) messages of \(options.size) bytes, \(options.partitions) partitions")
+        let admin = try KafkaAdmin(bootstrapServers: options.bootstrap, logger: logger)
+        let payload = [UInt8](repeating: UInt8(ascii: "x"), count: options.size)
+        var rows: [(String, Double)] = []
+        for round in 1...options.rounds {
+            let run = "\(ProcessInfo.processInfo.processIdentifier)-\(round)-\(Int(Date().timeIntervalSince1970))"
+            let swiftTopic = "bench.swift.\(run)", rawTopic = "bench.raw.\(run)"
+            try await admin.createTopics([KafkaTopicSpec(name: swiftTopic, partitions: options.partitions),
+                                          KafkaTopicSpec(name: rawTopic, partitions: options.partitions)])
+            let rawProduce = try RawLoop.produce(bootstrap: options.bootstrap, topic: rawTopic, count: options.messages, payload: payload)
+            let swiftProduce = try await SwiftClient.produce(bootstrap: options.bootstrap, topic: swiftTopic, count: options.messages,
+                                                            payload: payload, logger: logger)
+            let rawConsume = try RawLoop.consume(bootstrap: options.bootstrap, topic: rawTopic, partitions: options.partitions,
+                                                 count: options.messages)
+            let swiftConsume = try await SwiftClient.consume(bootstrap: options.bootstrap, topic: swiftTopic,
+                                                            partitions: options.partitions, count: options.messages, logger: logger)
+            rows += [("produce raw", rawProduce), ("produce swift", swiftProduce),
+                     ("consume raw", rawConsume), ("consume swift", swiftConsume)]
+            report(String(format: "round %d  produce: raw %9.0f msg/s  swift %9.0f msg/s (%5.1f%%)   consume: raw %9.0f msg/s  swift %9.0f msg/s (%5.1f%%)",
+                         round, rawProduce, swiftProduce, 100 * swiftProduce / rawProduce,
+                         rawConsume, swiftConsume, 100 * swiftConsume / rawConsume))
+        }
+        if options.rounds > 1 {
+            func best(_ name: String) -> Double { rows.filter { $0.0 == name }.map(\.1).max() ?? 0 }
+            report(String(format: "best     produce: raw %9.0f msg/s  swift %9.0f msg/s (%5.1f%%)   consume: raw %9.0f msg/s  swift %9.0f msg/s (%5.1f%%)",
+                         best("produce raw"), best("produce swift"), 100 * best("produce swift") / best("produce raw"),
+                         best("consume raw"), best("consume swift"), 100 * best("consume swift") / best("consume raw")))
+        }
+    }
+}
+
+struct Options {
+    var bootstrap = "127.0.0.1:19092"
+    var messages = 500_000
+    var size = 200
+    var partitions = 4
+    var rounds = 1
+
+    init(_ arguments: ArraySlice<String>) {
+        var iterator = arguments.makeIterator()
+        while let flag = iterator.next() {
+            let value = iterator.next() ?? ""
+            switch flag {
+            case "--bootstrap": bootstrap = value
+            case "--messages": messages = Int(value) ?? messages
+            case "--size": size = Int(value) ?? size
+            case "--partitions": partitions = Int(value) ?? partitions
+            case "--rounds": rounds = Int(value) ?? rounds
+            default: FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8)); exit(2)
+            }
+        }
+    }
+}
+
+func elapsedSeconds(since start: ContinuousClock.Instant) -> Double {
+    let duration = ContinuousClock.now - start
+    return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+/// Writes a line to standard output at once (print is block-buffered into a pipe).
+func report(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}

@@ -1,0 +1,35 @@
+/// Dense single-precision linear algebra, row-major, as the inference and training code need it.
+///
+/// Callers depend on this protocol only, so a GPU backend can replace OpenBLAS without
+/// touching them. Buffers are caller-owned; implementations must not retain them.
+public protocol NumericsBackend: Sendable {
+    /// A short name for logs and metrics: `openblas`, `cuda`.
+    var name: String { get }
+
+    /// C = alpha · op(A) · op(B) + beta · C, where op(A) is m×k, op(B) is k×n and C is m×n.
+    /// `lda`, `ldb`, `ldc` are the row strides of A, B and C as stored.
+    func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+               a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+               beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) throws(NumericsError)
+}
+
+/// One error type for the numerics module.
+public struct NumericsError: Error, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        let raw: String
+        public var description: String { raw }
+        public static let shapeMismatch = Code(raw: "shape_mismatch")
+        public static let backendUnavailable = Code(raw: "backend_unavailable")
+        public static let deviceFailure = Code(raw: "device_failure")
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code): \(message)" }
+}

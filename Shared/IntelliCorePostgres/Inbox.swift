@@ -1,0 +1,41 @@
+import Logging
+import PostgresNIO
+
+/// Effectively-once handling of consumed events.
+///
+/// The handler's writes and the `(consumer, ce_id)` inbox row commit in one transaction, so a
+/// redelivered event is recognised and skipped.
+public struct Inbox: Sendable {
+    public let schema: SchemaName
+    public let consumer: String
+
+    public init(schema: SchemaName, consumer: String) {
+        self.schema = schema
+        self.consumer = consumer
+    }
+
+    /// Runs `handler` in a transaction with the inbox row, unless the event was processed before.
+    /// Returns false for a duplicate (nothing was done).
+    @discardableResult
+    public func process(eventId: String, client: PostgresClient, logger: Logger,
+                        _ handler: (PostgresConnection) async throws -> Void) async throws -> Bool {
+        try await client.withTransaction(logger: logger) { connection in
+            guard try await claim(eventId: eventId, on: connection, logger: logger) else { return false }
+            try await handler(connection)
+            return true
+        }
+    }
+
+    /// Inserts the inbox row on a connection already in a transaction; false if it existed.
+    public func claim(eventId: String, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        var query = PostgresQuery(unsafeSQL: """
+            INSERT INTO \(schema.qualified("inbox")) (consumer, event_id) VALUES ($1, $2)
+            ON CONFLICT DO NOTHING RETURNING 1
+            """)
+        query.binds.append(consumer)
+        query.binds.append(eventId)
+        let rows = try await connection.query(query, logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+}

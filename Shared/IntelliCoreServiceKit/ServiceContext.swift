@@ -1,0 +1,33 @@
+import IntelliCoreEvents
+import IntelliCoreKafka
+import IntelliCorePostgres
+import IntelliCoreRedis
+import Logging
+import PostgresNIO
+
+/// The connected clients a service builds its own components from.
+public struct ServiceContext: Sendable {
+    public let descriptor: ServiceDescriptor
+    public let configuration: ServiceConfiguration
+    public let logger: Logger
+    public let postgres: PostgresClient
+    public let schema: SchemaName
+    public let outbox: Outbox
+    public let producer: KafkaProducer
+    public let deadLetters: DeadLetterPublisher
+    public let cache: RedisCache
+    public let health: HealthMonitor
+
+    /// A group consumer for this service; the group id is `intellicore.<service>.<purpose>`.
+    public func makeConsumer(purpose: String) throws -> KafkaConsumer {
+        try KafkaConsumer(configuration: KafkaConsumerConfiguration(
+            bootstrapServers: configuration.kafkaBootstrap, clientId: descriptor.name,
+            groupId: "intellicore.\(descriptor.name).\(purpose)"
+        ), logger: logger)
+    }
+
+    /// The inbox of this service's schema for one consumer.
+    public func inbox(consumer: String) -> Inbox {
+        Inbox(schema: schema, consumer: consumer)
+    }
+}

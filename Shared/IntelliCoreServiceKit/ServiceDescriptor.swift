@@ -1,0 +1,24 @@
+import IntelliCorePostgres
+
+/// What distinguishes one service executable: its name, schema, port and migrations.
+public struct ServiceDescriptor: Sendable {
+    /// `ingestion`, `training-orchestrator`, `inference`, `monitoring` or `billing`.
+    public let name: String
+    /// The service's own PostgreSQL schema.
+    public let schema: String
+    public let defaultHTTPPort: Int
+    /// The service's own migrations, versions 100 and up (1…99 belong to the platform baseline).
+    public let migrations: [Migration]
+
+    public init(name: String, schema: String, defaultHTTPPort: Int, migrations: [Migration] = []) {
+        self.name = name
+        self.schema = schema
+        self.defaultHTTPPort = defaultHTTPPort
+        self.migrations = migrations
+    }
+
+    /// `/intellicore/<name>`, the `ce_source` of events this service produces.
+    public var eventSource: String { "/intellicore/\(name)" }
+
+    var allMigrations: [Migration] { [Migration.platformBaseline] + migrations }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import IntelliCoreEvents
+import Testing
+
+@Suite struct CloudEventTests {
+    let event = PredictionFailed(id: "req-1", modelName: "churn", code: "unknown_model", message: "no such model")
+
+    func header(_ headers: [(name: String, value: String)]) -> (String) -> [UInt8]? {
+        { name in headers.last(where: { $0.name == name }).map { Array($0.value.utf8) } }
+    }
+
+    @Test func binaryModeRoundTrip() throws {
+        let envelope = try CloudEvent(event, source: "/intellicore/inference", subject: "req-1", tenantId: "acme")
+        let headers = envelope.kafkaHeaders
+        #expect(headers.map(\.name) == ["ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject", "ce_tenantid", "content-type"])
+        let decoded = try CloudEvent(kafkaHeader: header(headers), value: envelope.data)
+        #expect(decoded.id == envelope.id)
+        #expect(decoded.type == "intellicore.prediction.failed.v1")
+        #expect(decoded.tenantId == "acme")
+        #expect(abs(decoded.time.timeIntervalSince(envelope.time)) < 0.001)
+        #expect(try decoded.decode(as: PredictionFailed.self) == event)
+    }
+
+    @Test func payloadUsesSnakeCaseKeys() throws {
+        let json = String(decoding: try EventCodec.encode(event), as: UTF8.self)
+        #expect(json.contains("\"model_name\":\"churn\""))
+    }
+
+    @Test func structuredModeIsAccepted() throws {
+        let body = """
+            {"specversion":"1.0","id":"e-1","source":"/ext","type":"intellicore.prediction.failed.v1",
+             "time":"2026-11-22T10:00:00Z","tenantid":"acme","datacontenttype":"application/json",
+             "data":{"id":"req-1","model_name":"churn","code":"unknown_model","message":"no such model"}}
+            """
+        let decoded = try CloudEvent(kafkaHeader: { $0 == "content-type" ? Array("application/cloudevents+json".utf8) : nil },
+                                     value: Array(body.utf8))
+        #expect(decoded.id == "e-1")
+        #expect(decoded.tenantId == "acme")
+        #expect(try decoded.decode(as: PredictionFailed.self) == event)
+    }
+
+    @Test func missingAttributesAreReportedByName() throws {
+        var headers = try CloudEvent(event, source: "/x").kafkaHeaders
+        headers.removeAll { $0.name == "ce_type" }
+        let error = #expect(throws: EventError.self) { try CloudEvent(kafkaHeader: header(headers), value: [1]) }
+        #expect(error?.code == .missingAttribute)
+        #expect(error?.message.contains("ce_type") == true)
+    }
+
+    @Test func nullValueIsAnErrorNotACrash() throws {
+        let headers = try CloudEvent(event, source: "/x").kafkaHeaders
+        let error = #expect(throws: EventError.self) { try CloudEvent(kafkaHeader: header(headers), value: nil) }
+        #expect(error?.code == .emptyPayload)
+    }
+
+    @Test func wrongTypeIsRejected() throws {
+        let envelope = try CloudEvent(event, source: "/x")
+        #expect(throws: EventError.self) { try envelope.decode(as: PredictionCompleted.self) }
+    }
+
+    @Test func nestedTensorDataIsFlattened() throws {
+        let json = #"{"name":"x","shape":[2,2],"datatype":"FP32","data":[[1,2],[3,4]]}"#
+        let tensor = try EventCodec.decode(InferenceTensor.self, from: Array(json.utf8))
+        #expect(tensor.data == .numbers([1, 2, 3, 4]))
+        let mixed = #"{"name":"x","shape":[2],"datatype":"FP32","data":[1,"a"]}"#
+        #expect(throws: EventError.self) { try EventCodec.decode(InferenceTensor.self, from: Array(mixed.utf8)) }
+    }
+
+    @Test func catalogTypesAreUniqueAndVersioned() {
+        let types = EventCatalog.all.map { $0.eventType }
+        #expect(Set(types).count == types.count)
+        #expect(types.allSatisfy { $0.hasPrefix("intellicore.") && $0.hasSuffix(".v1") })
+        #expect(EventCatalog.eventType(named: "intellicore.model.deployed.v1") == ModelDeployed.self)
+        #expect(EventCatalog.eventType(named: "nope") == nil)
+    }
+
+    @Test func topicPrefix() {
+        let names = TopicNames(prefix: "staging.")
+        #expect(names[.models] == "staging.intellicore.models")
+        #expect(names.topic(named: "staging.intellicore.models") == .models)
+        #expect(names.topic(named: "intellicore.models") == nil)
+    }
+}

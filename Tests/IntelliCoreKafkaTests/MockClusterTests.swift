@@ -1,0 +1,130 @@
+import Foundation
+import IntelliCoreEvents
+import IntelliCoreKafka
+import Logging
+import Testing
+
+/// Client logic against librdkafka's in-process mock cluster: no broker needed.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct MockClusterTests {
+    let logger = Logger(label: "test")
+
+    func drain(_ consumer: KafkaConsumer, count: Int) async throws -> [KafkaConsumerMessage] {
+        var received: [KafkaConsumerMessage] = []
+        let deadline = ContinuousClock.now + .seconds(30)
+        while received.count < count && ContinuousClock.now < deadline {
+            received += try await consumer.poll(maxMessages: 100, timeout: .milliseconds(200))
+        }
+        return received
+    }
+
+    @Test func roundTripKeepsKeysValuesHeadersAndNulls() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("roundtrip", partitions: 1)
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
+        let messages = [
+            KafkaProducerMessage(topic: "roundtrip", key: "k1", value: Array("v1".utf8),
+                                 headers: [KafkaHeader(name: "h", string: "x"), KafkaHeader(name: "empty", value: nil)]),
+            KafkaProducerMessage(topic: "roundtrip", key: nil, value: nil),
+            KafkaProducerMessage(topic: "roundtrip", key: "k3", value: []),
+        ]
+        let results = try await producer.send(messages)
+        let reports = try results.map { try $0.get() }
+        #expect(reports.map(\.offset) == [0, 1, 2])
+        let consumer = try KafkaConsumer(configuration: .init(bootstrapServers: cluster.bootstrapServers, groupId: nil), logger: logger)
+        try consumer.assign([KafkaTopicPartition(topic: "roundtrip", partition: 0, offset: KafkaOffset.beginning)])
+        let received = try await drain(consumer, count: 3)
+        #expect(received.count == 3)
+        #expect(received[0].keyString == "k1")
+        #expect(received[0].headers.string(named: "h") == "x")
+        #expect(received[0].headers.contains(KafkaHeader(name: "empty", value: nil)))
+        #expect(received[1].key == nil && received[1].value == nil)
+        #expect(received[2].value == nil || received[2].value == [])
+        await consumer.close()
+        await producer.shutdown()
+    }
+
+    @Test func deliveryToMissingPartitionFailsWithTypedError() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("small", partitions: 1)
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers,
+                                                              properties: ["message.timeout.ms": "2000"]), logger: logger)
+        let error = await #expect(throws: KafkaError.self) {
+            try await producer.send(KafkaProducerMessage(topic: "small", partition: 7, key: nil, value: [1]))
+        }
+        #expect(error?.code == .delivery || error?.code == .produce)
+        await producer.shutdown()
+    }
+
+    @Test func storedOffsetsAreCommittedAndResumed() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("offsets", partitions: 2)
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
+        _ = try await producer.send((0..<20).map { KafkaProducerMessage(topic: "offsets", key: "key\($0)", value: [UInt8($0)]) })
+        let configuration = KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupId: "g-offsets")
+        let first = try KafkaConsumer(configuration: configuration, logger: logger)
+        try first.subscribe(topics: ["offsets"])
+        let all = try await drain(first, count: 20)
+        #expect(all.count == 20)
+        // Mark only half of them processed, then leave: the rest must be delivered again.
+        let processed = Array(all.prefix(10))
+        try first.storeOffsets(for: processed)
+        await first.close()
+
+        let second = try KafkaConsumer(configuration: configuration, logger: logger)
+        try second.subscribe(topics: ["offsets"])
+        let again = try await drain(second, count: 10)
+        let expected = Set(all.dropFirst(10).map { "\($0.partition):\($0.offset)" })
+        let redelivered = Set(again.map { "\($0.partition):\($0.offset)" })
+        #expect(expected.isSubset(of: redelivered))
+        #expect(redelivered.isDisjoint(with: Set(processed.map { "\($0.partition):\($0.offset)" })) || again.count > 10)
+        await second.close()
+        await producer.shutdown()
+    }
+
+    @Test func pausedPartitionsDeliverNothingUntilResumed() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("paused", partitions: 1)
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
+        let consumer = try KafkaConsumer(configuration: .init(bootstrapServers: cluster.bootstrapServers, groupId: nil), logger: logger)
+        let partition = KafkaTopicPartition(topic: "paused", partition: 0, offset: KafkaOffset.beginning)
+        try consumer.assign([partition])
+        try consumer.pause([partition])
+        try await producer.send(KafkaProducerMessage(topic: "paused", key: nil, value: [1]))
+        #expect(try await consumer.poll(timeout: .milliseconds(500)).isEmpty)
+        try consumer.resume([partition])
+        #expect(try await drain(consumer, count: 1).count == 1)
+        await consumer.close()
+        await producer.shutdown()
+    }
+
+    @Test func cloudEventTravelsInBinaryMode() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("events", partitions: 1)
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
+        let event = try CloudEvent(TenantCreated(tenantId: "t1", name: "Acme", plan: "pro"), source: "/intellicore/test",
+                                   subject: "t1", tenantId: "t1")
+        try await producer.send(KafkaProducerMessage(event: event, topic: "events", key: "t1"))
+        let consumer = try KafkaConsumer(configuration: .init(bootstrapServers: cluster.bootstrapServers, groupId: nil), logger: logger)
+        try consumer.assign([KafkaTopicPartition(topic: "events", partition: 0, offset: KafkaOffset.beginning)])
+        let message = try #require(try await drain(consumer, count: 1).first)
+        let decoded = try message.cloudEvent()
+        #expect(decoded.id == event.id)
+        #expect(try decoded.decode(as: TenantCreated.self).name == "Acme")
+        await consumer.close()
+        await producer.shutdown()
+    }
+
+    @Test func badConfigurationIsAClearError() {
+        let error = #expect(throws: KafkaError.self) {
+            try KafkaProducer(configuration: .init(bootstrapServers: "127.0.0.1:1", properties: ["no.such.property": "1"]), logger: logger)
+        }
+        #expect(error?.code == .configuration)
+        #expect(error?.description.contains("no.such.property") == true)
+    }
+
+    @Test func linkedLibrdkafkaIsRecentEnough() throws {
+        try KafkaClientVersion.check()
+        #expect(!KafkaClientVersion.linked.hasPrefix("2.0"))
+    }
+}

@@ -19,10 +19,15 @@ public struct Inbox: Sendable {
     @discardableResult
     public func process(eventId: String, client: PostgresClient, logger: Logger,
                         _ handler: (PostgresConnection) async throws -> Void) async throws -> Bool {
-        try await client.withTransaction(logger: logger) { connection in
-            guard try await claim(eventId: eventId, on: connection, logger: logger) else { return false }
-            try await handler(connection)
-            return true
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                guard try await claim(eventId: eventId, on: connection, logger: logger) else { return false }
+                try await handler(connection)
+                return true
+            }
+        } catch let error as PostgresTransactionError {
+            // The handler's own error (an `EventRejection`, say) matters to the caller, not the wrapper.
+            throw error.closureError ?? error
         }
     }
 

@@ -1,0 +1,112 @@
+import Foundation
+import IntelliCoreKafka
+import IntelliCorePostgres
+import Logging
+import PostgresNIO
+import Synchronization
+import Testing
+
+/// The real broker, PostgreSQL and Redis that `./intellicore test` starts, read from the
+/// environment. Missing variables fail the test with a clear message instead of skipping it.
+struct IntegrationEnvironment {
+    let kafkaBootstrap: String
+    let postgres: PostgresSettings
+    let redisHost: String
+    let redisPort: Int
+    let binaries: String?
+    let logger: Logger
+
+    static func load() throws -> IntegrationEnvironment {
+        let env = ProcessInfo.processInfo.environment
+        guard let kafka = env["KAFKA_BOOTSTRAP"], let pgPort = env["POSTGRES_PORT"].flatMap(Int.init),
+              let redisPort = env["REDIS_PORT"].flatMap(Int.init) else {
+            throw SetupError("integration tests need KAFKA_BOOTSTRAP, POSTGRES_* and REDIS_*: run them with ./intellicore test")
+        }
+        var logger = Logger(label: "integration")
+        logger.logLevel = .warning
+        return IntegrationEnvironment(
+            kafkaBootstrap: kafka,
+            postgres: PostgresSettings(host: env["POSTGRES_HOST"] ?? "127.0.0.1", port: pgPort,
+                                       username: env["POSTGRES_USER"] ?? "intellicore", password: env["POSTGRES_PASSWORD"] ?? "intellicore",
+                                       database: env["POSTGRES_DATABASE"] ?? "intellicore"),
+            redisHost: env["REDIS_HOST"] ?? "127.0.0.1", redisPort: redisPort, binaries: env["INTELLICORE_BIN"], logger: logger)
+    }
+
+    /// A name no other test or run uses.
+    static func unique(_ prefix: String) -> String {
+        "\(prefix)_\(UInt32.random(in: 0...UInt32.max))_\(Int(Date().timeIntervalSince1970) % 100_000)"
+    }
+
+    func admin() throws -> KafkaAdmin { try KafkaAdmin(bootstrapServers: kafkaBootstrap, logger: logger) }
+
+    func producer() throws -> KafkaProducer {
+        try KafkaProducer(configuration: .init(bootstrapServers: kafkaBootstrap), logger: logger)
+    }
+
+    func consumer(group: String?) throws -> KafkaConsumer {
+        try KafkaConsumer(configuration: .init(bootstrapServers: kafkaBootstrap, groupId: group), logger: logger)
+    }
+
+    /// A fresh topic with `partitions` partitions.
+    func topic(_ prefix: String, partitions: Int) async throws -> String {
+        let name = Self.unique("it.\(prefix)")
+        try await admin().createTopics([KafkaTopicSpec(name: name, partitions: partitions)])
+        return name
+    }
+
+    /// Runs `body` with a running PostgreSQL client and a fresh schema, dropped afterwards.
+    func withSchema<T: Sendable>(_ prefix: String, migrations: [Migration] = [Migration.platformBaseline],
+                                 _ body: @Sendable (PostgresClient, SchemaName) async throws -> T) async throws -> T {
+        let client = postgres.makeClient(logger: logger)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { await client.run(); return nil }
+            let schema = try SchemaName(Self.unique(prefix))
+            try await SchemaMigrator(schema: schema, migrations: migrations).migrate(client, logger: logger)
+            do {
+                let result = try await body(client, schema)
+                try await client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schema) CASCADE"), logger: logger)
+                group.cancelAll()
+                return result
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+        }
+    }
+
+    /// Reads everything in `topic` from the beginning until `count` records or `timeout`.
+    func readAll(_ topic: String, partitions: Int, count: Int, timeout: Duration = .seconds(30)) async throws -> [KafkaConsumerMessage] {
+        let consumer = try consumer(group: nil)
+        try consumer.assign((0..<partitions).map { KafkaTopicPartition(topic: topic, partition: Int32($0), offset: KafkaOffset.beginning) })
+        var messages: [KafkaConsumerMessage] = []
+        let deadline = ContinuousClock.now + timeout
+        while messages.count < count && ContinuousClock.now < deadline {
+            messages += try await consumer.poll(maxMessages: 1000, timeout: .milliseconds(200))
+        }
+        await consumer.close()
+        return messages
+    }
+}
+
+struct SetupError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Polls `condition` until it holds or `timeout` passes.
+func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    return try await condition()
+}
+
+/// A value shared between test tasks.
+final class Shared<Value: Sendable>: Sendable {
+    private let storage: Mutex<Value>
+    init(_ value: Value) { storage = Mutex(value) }
+    var value: Value { storage.withLock { $0 } }
+    func update<R: Sendable>(_ body: (inout Value) -> R) -> R { storage.withLock { body(&$0) } }
+}

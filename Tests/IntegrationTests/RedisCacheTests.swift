@@ -1,0 +1,59 @@
+import Foundation
+import IntelliCoreRedis
+import Testing
+
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct RedisCacheTests {
+    /// A Redis of this test's own, so stopping it touches nothing else.
+    final class RedisServer {
+        let port = Int.random(in: 40000...49000)
+        private var process: ChildProcess?
+
+        init() throws { try start() }
+
+        func start() throws {
+            process = try ChildProcess(executable: "/usr/bin/redis-server", arguments: [
+                "--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no",
+            ], environment: [:])
+        }
+
+        /// Stops Redis the hard way, as a crash would.
+        func stop() async throws {
+            process?.signal(SIGKILL)
+            _ = try await process?.waitForExit(timeout: .seconds(10))
+            process = nil
+        }
+    }
+
+    @Test func cacheWorksThenMissesWhileRedisIsDownThenRecovers() async throws {
+        _ = try IntegrationEnvironment.load()
+        let server = try RedisServer()
+        let cache = RedisCache(configuration: RedisConfiguration(port: server.port, maximumReconnectDelay: .milliseconds(300)),
+                               name: "it", logger: try IntegrationEnvironment.load().logger)
+        #expect(try await eventually(timeout: .seconds(10)) { await cache.ping() })
+        await cache.set([("a", Array("1".utf8)), ("b", Array("2".utf8))], ttl: .seconds(60))
+        #expect(await cache.mget(["a", "missing", "b"]) == [Array("1".utf8), nil, Array("2".utf8)])
+        await cache.set("short", value: [1], ttl: .milliseconds(50))
+        try await Task.sleep(for: .milliseconds(150))
+        #expect(await cache.get("short") == nil, "TTL not applied")
+
+        try await server.stop()
+        let clock = ContinuousClock()
+        let start = clock.now
+        for _ in 0..<20 {
+            #expect(await cache.get("a") == nil)
+            await cache.set("c", value: [3], ttl: .seconds(5))
+            #expect(await cache.mget(["a", "b"]) == [nil, nil])
+        }
+        #expect(clock.now - start < .seconds(5), "an unreachable Redis must not slow requests down")
+        #expect(!cache.isAvailable)
+
+        try server.start()
+        #expect(try await eventually(timeout: .seconds(10)) {
+            await cache.set("d", value: [4], ttl: .seconds(60))
+            return await cache.get("d") == [4]
+        })
+        #expect(cache.isAvailable)
+        try await server.stop()
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+@Suite(.serialized, .timeLimit(.minutes(4)))
+struct ServiceExecutableTests {
+    static let services = ["ingestion", "training-orchestrator", "inference", "monitoring", "billing"]
+
+    /// Each executable starts against the stack, reports ready, and exits 0 on SIGTERM.
+    @Test(arguments: services)
+    func startsReportsReadyAndStopsCleanly(service: String) async throws {
+        let env = try IntegrationEnvironment.load()
+        let directory = try #require(env.binaries, "INTELLICORE_BIN must point at the built executables")
+        let port = Int.random(in: 50000...59000)
+        var environment = ProcessInfo.processInfo.environment
+        environment["SERVICE_HTTP_PORT"] = String(port)
+        environment["LOG_LEVEL"] = "warning"
+        let process = try ChildProcess(executable: "\(directory)/\(service)", arguments: [], environment: environment,
+                                       logPath: NSTemporaryDirectory() + "it-\(service)-\(port).log")
+
+        let ready = try await eventually(timeout: .seconds(60)) {
+            guard process.isRunning else { return false }
+            let url = URL(string: "http://127.0.0.1:\(port)/health/ready")!
+            guard let (_, response) = try? await URLSession.shared.data(from: url) else { return false }
+            return (response as? HTTPURLResponse)?.statusCode == 200
+        }
+        #expect(ready, "\(service) did not report ready: \(process.output.suffix(2000))")
+        if let (body, _) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!) {
+            #expect(String(decoding: body, as: UTF8.self).contains("# TYPE"))
+        }
+
+        process.signal(SIGTERM)
+        let exited = try await process.waitForExit(timeout: .seconds(20))
+        #expect(exited, "\(service) did not stop within 20 s of SIGTERM")
+        #expect(!exited || process.exitedCleanly, "\(service) did not exit cleanly: \(process.output.suffix(2000))")
+    }
+}

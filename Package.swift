@@ -33,12 +33,14 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: services.map { .executable(name: $0.product, targets: [$0.target]) } + [
         .executable(name: "kafka-benchmark", targets: ["KafkaBenchmark"]),
+        .executable(name: "inference-kernel-benchmark", targets: ["InferenceKernelBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
@@ -48,6 +50,7 @@ let package = Package(
                        providers: [.apt(["librdkafka-dev (>= 2.1, see scripts/setup.sh)"])]),
         .systemLibrary(name: "CHiredis", path: "Shared/CHiredis", pkgConfig: "hiredis",
                        providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Shared/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenBLAS", path: "Shared/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
 
@@ -65,6 +68,10 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         sharedTarget("IntelliCoreNumerics", dependencies: ["COpenBLAS"]),
+        sharedTarget("IntelliCoreModels", dependencies: [
+            "IntelliCoreEvents", "IntelliCoreNumerics", "CZlib",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         sharedTarget("IntelliCorePostgres", dependencies: [
             "IntelliCoreEvents", "IntelliCoreKafka",
             .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -85,19 +92,26 @@ let package = Package(
         // The five services.
         serviceTarget("Ingestion"),
         serviceTarget("TrainingOrchestrator"),
-        serviceTarget("Inference", dependencies: ["IntelliCoreNumerics"]),
+        serviceTarget("Inference", dependencies: [
+            "IntelliCoreNumerics", "IntelliCoreModels",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         serviceTarget("Monitoring"),
         serviceTarget("Billing"),
 
         // Benchmarks: executables that print figures.
         .executableTarget(name: "KafkaBenchmark", dependencies: ["IntelliCoreKafka", "CRDKafka"],
                           path: "Benchmarks/KafkaBenchmark", swiftSettings: swiftSettings),
+        .executableTarget(name: "InferenceKernelBenchmark", dependencies: ["IntelliCoreModels", "IntelliCoreNumerics"],
+                          path: "Benchmarks/InferenceKernelBenchmark", swiftSettings: swiftSettings),
 
         // Tests.
         .testTarget(name: "IntelliCoreEventsTests", dependencies: ["IntelliCoreEvents"],
                     path: "Tests/IntelliCoreEventsTests", swiftSettings: swiftSettings),
         .testTarget(name: "IntelliCoreKafkaTests", dependencies: ["IntelliCoreKafka"],
                     path: "Tests/IntelliCoreKafkaTests", swiftSettings: swiftSettings),
+        .testTarget(name: "IntelliCoreModelsTests", dependencies: ["IntelliCoreModels", "IntelliCoreNumerics"],
+                    path: "Tests/IntelliCoreModelsTests", swiftSettings: swiftSettings),
         .testTarget(name: "IntelliCoreNumericsTests", dependencies: ["IntelliCoreNumerics"],
                     path: "Tests/IntelliCoreNumericsTests", swiftSettings: swiftSettings),
         .testTarget(name: "IntelliCoreServiceKitTests", dependencies: [
@@ -107,7 +121,7 @@ let package = Package(
                     path: "Tests/IntelliCoreServiceKitTests", swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: [
                         "IntelliCoreEvents", "IntelliCoreKafka", "IntelliCorePostgres",
-                        "IntelliCoreRedis", "IntelliCoreServiceKit",
+                        "IntelliCoreRedis", "IntelliCoreServiceKit", "IntelliCoreModels", "IntelliCoreNumerics",
                         .product(name: "PostgresNIO", package: "postgres-nio"),
                     ],
                     path: "Tests/IntegrationTests", swiftSettings: swiftSettings),

@@ -1,11 +1,26 @@
+import Foundation
+import IntelliCoreNumerics
 import IntelliCoreServiceKit
 
-/// The `inference` executable.
+/// The `inference` executable: batched predictions over Kafka (see docs/inference.md).
 @main
 enum InferenceService {
-    static let descriptor = ServiceDescriptor(name: "inference", schema: "inference", defaultHTTPPort: 8083)
+    static let descriptor = ServiceDescriptor(name: "inference", schema: "inference", defaultHTTPPort: 8083,
+                                              migrations: InferenceMigrations.all)
 
     static func main() async {
-        await ServiceRuntime.main(descriptor)
+        let settings: InferenceSettings
+        let backend: any NumericsBackend
+        do {
+            settings = try InferenceSettings(environment: ProcessInfo.processInfo.environment)
+            backend = try NumericsBackends.make(named: settings.backend)
+        } catch {
+            FileHandle.standardError.write(Data("inference: \(error)\n".utf8))
+            exit(78)
+        }
+        await ServiceRuntime.main(descriptor, extensions: .init(
+            services: { context in [try InferencePipeline(context: context, settings: settings, backend: backend)] },
+            routes: { router, context in ModelRoutes.add(to: router, context: context) }
+        ))
     }
 }

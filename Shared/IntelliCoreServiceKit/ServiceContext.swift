@@ -18,11 +18,12 @@ public struct ServiceContext: Sendable {
     public let cache: RedisCache
     public let health: HealthMonitor
 
-    /// A group consumer for this service; the group id is `intellicore.<service>.<purpose>`.
+    /// A group consumer for this service; the group id is `<topic prefix>intellicore.<service>.<purpose>`,
+    /// so deployments that share a cluster under different prefixes never share a group.
     public func makeConsumer(purpose: String) throws -> KafkaConsumer {
         try KafkaConsumer(configuration: KafkaConsumerConfiguration(
             bootstrapServers: configuration.kafkaBootstrap, clientId: descriptor.name,
-            groupId: "intellicore.\(descriptor.name).\(purpose)"
+            groupId: "\(configuration.topics.prefix)intellicore.\(descriptor.name).\(purpose)"
         ), logger: logger)
     }
 

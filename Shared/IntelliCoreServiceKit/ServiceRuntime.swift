@@ -29,6 +29,13 @@ public enum ServiceRuntime {
     /// Runs the service until it is told to stop; exits the process with a non-zero status on
     /// a configuration or start-up error, with the reason on standard error and in the log.
     public static func main(_ descriptor: ServiceDescriptor, extensions: Extensions = Extensions()) async {
+        // A parent that spawned us from a thread with signals blocked (Dispatch workers block
+        // them all) would leave SIGTERM blocked here too, and graceful shutdown would never start.
+        var shutdownSignals = sigset_t()
+        sigemptyset(&shutdownSignals)
+        sigaddset(&shutdownSignals, SIGTERM)
+        sigaddset(&shutdownSignals, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &shutdownSignals, nil)
         let configuration: ServiceConfiguration
         do {
             configuration = try ServiceConfiguration(service: descriptor.name, defaultHTTPPort: descriptor.defaultHTTPPort,

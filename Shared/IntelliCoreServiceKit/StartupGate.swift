@@ -34,7 +34,7 @@ struct GatedService: Service {
         let opened: Void? = await withTaskGroup(of: Void?.self) { group in
             group.addTask { await gate.wait() }
             group.addTask { try? await gracefulShutdown(); return nil }
-            let first = await group.next() ?? nil
+            let first: Void? = await group.next() ?? nil
             group.cancelAll()
             if first == nil { gate.open() }  // release the waiter so the group can finish
             return first

@@ -1,0 +1,44 @@
+import IntelliCoreEvents
+import Synchronization
+
+struct VersionInfo: Sendable, Hashable {
+    var tenant: String
+    var retired: Bool
+}
+
+/// What the router knows: versions, deployments per alias, tenants over quota.
+struct RegistrySnapshot: Sendable {
+    var versions: [String: [Int: VersionInfo]] = [:]
+    var deployments: [String: [String: TrafficPolicy]] = [:]
+    var exceededTenants: Set<String> = []
+}
+
+/// The live routing state, updated by the model and quota handlers and read per batch.
+final class ModelRegistry: Sendable {
+    private let state: Mutex<RegistrySnapshot>
+
+    init(_ snapshot: RegistrySnapshot = RegistrySnapshot()) {
+        state = Mutex(snapshot)
+    }
+
+    /// A consistent copy for one batch.
+    var snapshot: RegistrySnapshot { state.withLock { $0 } }
+
+    func registerVersion(model: String, version: Int, tenant: String) {
+        state.withLock { $0.versions[model, default: [:]][version] = VersionInfo(tenant: tenant, retired: false) }
+    }
+
+    func retire(model: String, version: Int) {
+        state.withLock { $0.versions[model]?[version]?.retired = true }
+    }
+
+    func deploy(model: String, alias: String, policy: TrafficPolicy) {
+        state.withLock { $0.deployments[model, default: [:]][alias] = policy }
+    }
+
+    func setQuotaExceeded(tenant: String, _ exceeded: Bool) {
+        state.withLock { state in
+            if exceeded { state.exceededTenants.insert(tenant) } else { state.exceededTenants.remove(tenant) }
+        }
+    }
+}

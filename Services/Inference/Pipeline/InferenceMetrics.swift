@@ -1,0 +1,31 @@
+import Metrics
+
+/// The inference service's Prometheus metrics (seconds for every duration).
+struct InferenceMetrics: Sendable {
+    private let queue = Metrics.Timer(label: "intellicore_inference_queue_seconds", preferredDisplayUnit: .seconds)
+    private let compute = Metrics.Timer(label: "intellicore_inference_compute_seconds", preferredDisplayUnit: .seconds)
+    private let endToEnd = Metrics.Timer(label: "intellicore_inference_end_to_end_seconds", preferredDisplayUnit: .seconds)
+    private let batchSize = Recorder(label: "intellicore_inference_batch_size", aggregate: true)
+    private let rows = Counter(label: "intellicore_inference_rows_computed_total")
+
+    func recordCompute(_ duration: Duration, rows count: Int) {
+        compute.recordNanoseconds(Int64(duration / .nanoseconds(1)))
+        rows.increment(by: count)
+    }
+
+    func recordServed(model: String, version: Int, shadow: Bool, queue queueSeconds: Double, total: Double) {
+        Counter(label: "intellicore_predictions_total",
+                dimensions: [("model", model), ("version", String(version)), ("shadow", shadow ? "true" : "false")]).increment()
+        guard !shadow else { return }
+        queue.recordNanoseconds(Int64(max(0, queueSeconds) * 1e9))
+        endToEnd.recordNanoseconds(Int64(max(0, total) * 1e9))
+    }
+
+    func recordFailure(code: String) {
+        Counter(label: "intellicore_prediction_failures_total", dimensions: [("code", code)]).increment()
+    }
+
+    func recordBatch(size: Int) {
+        batchSize.record(size)
+    }
+}

@@ -1,0 +1,285 @@
+import IntelliCoreEvents
+
+/// A decoded `PredictionRequested` payload in the shape the hot path needs.
+struct OIPRequest: Sendable {
+    struct Tensor: Sendable {
+        var name: String
+        var shape: [Int]
+        var datatype: String
+        /// Numbers, converted to Float while parsing (nil for BYTES data).
+        var numbers: [Float]?
+        var strings: [String]?
+        var count: Int { numbers?.count ?? strings?.count ?? 0 }
+    }
+
+    var id: String
+    var modelName: String
+    var modelVersion: String?
+    var alias: String?
+    var inputs: [Tensor]
+
+    /// From the Codable form (the fallback path for JSON the fast decoder does not take).
+    init(_ event: PredictionRequested) {
+        id = event.id
+        modelName = event.modelName
+        modelVersion = event.modelVersion
+        alias = event.alias
+        inputs = event.inputs.map { tensor in
+            switch tensor.data {
+            case .numbers(let values): Tensor(name: tensor.name, shape: tensor.shape, datatype: tensor.datatype, numbers: values.map(Float.init))
+            case .strings(let values): Tensor(name: tensor.name, shape: tensor.shape, datatype: tensor.datatype, strings: values)
+            case .booleans(let values): Tensor(name: tensor.name, shape: tensor.shape, datatype: tensor.datatype, numbers: values.map { $0 ? 1 : 0 })
+            }
+        }
+    }
+
+    init(id: String, modelName: String, modelVersion: String?, alias: String?, inputs: [Tensor]) {
+        self.id = id
+        self.modelName = modelName
+        self.modelVersion = modelVersion
+        self.alias = alias
+        self.inputs = inputs
+    }
+
+    /// Fast path first; Codable when the fast decoder meets something it does not handle.
+    static func decode(_ bytes: [UInt8]) throws -> OIPRequest {
+        do {
+            return try bytes.withUnsafeBufferPointer { buffer in
+                var decoder = OIPRequestDecoder(bytes: buffer)
+                return try decoder.decode()
+            }
+        } catch OIPRequestDecoder.Failure.unsupported {
+            return OIPRequest(try EventCodec.decode(PredictionRequested.self, from: bytes))
+        }
+    }
+}
+
+/// A byte-level decoder for the OIP v2 request subset: ids and names as plain strings, inputs as
+/// arrays of numbers or strings (nested arrays flattened). Numbers become `Float` as they are
+/// read. Anything unusual (escaped strings, exotic values) answers `.unsupported` and the caller
+/// falls back to Codable; malformed JSON answers `.malformed`.
+struct OIPRequestDecoder {
+    enum Failure: Error, Equatable {
+        case unsupported
+        case malformed(String)
+    }
+
+    let bytes: UnsafeBufferPointer<UInt8>
+    var index = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+    }
+
+    mutating func decode() throws(Failure) -> OIPRequest {
+        var id: String?, model: String?, version: String?, alias: String?
+        var inputs: [OIPRequest.Tensor]?
+        try object { decoder, key throws(Failure) in
+            switch key {
+            case "id": id = try decoder.string()
+            case "model_name": model = try decoder.string()
+            case "model_version": version = try decoder.optionalString()
+            case "alias": alias = try decoder.optionalString()
+            case "inputs": inputs = try decoder.tensors()
+            default: try decoder.skipValue()
+            }
+        }
+        skipWhitespace()
+        guard index == bytes.count else { throw .malformed("trailing characters") }
+        guard let id, let model, let inputs else { throw .malformed("id, model_name and inputs are required") }
+        return OIPRequest(id: id, modelName: model, modelVersion: version, alias: alias, inputs: inputs)
+    }
+
+    mutating func tensors() throws(Failure) -> [OIPRequest.Tensor] {
+        var result: [OIPRequest.Tensor] = []
+        try array { decoder throws(Failure) in
+            var name: String?, shape: [Int]?, datatype: String?
+            var numbers: [Float]?, strings: [String]?
+            try decoder.object { decoder, key throws(Failure) in
+                switch key {
+                case "name": name = try decoder.string()
+                case "datatype": datatype = try decoder.string()
+                case "shape":
+                    var values: [Int] = []
+                    try decoder.array { decoder throws(Failure) in
+                        let value = try decoder.number()
+                        guard value >= 0, value < 1e9, value == value.rounded() else { throw .malformed("shape must hold whole numbers") }
+                        values.append(Int(value))
+                    }
+                    shape = values
+                case "data": try decoder.data(numbers: &numbers, strings: &strings)
+                default: try decoder.skipValue()
+                }
+            }
+            guard let name, let shape, let datatype else { throw .malformed("each input needs name, shape and datatype") }
+            if numbers == nil && strings == nil { numbers = [] }
+            result.append(OIPRequest.Tensor(name: name, shape: shape, datatype: datatype, numbers: numbers, strings: strings))
+        }
+        return result
+    }
+
+    /// Flattens (possibly nested) arrays of numbers or of strings.
+    mutating func data(numbers: inout [Float]?, strings: inout [String]?) throws(Failure) {
+        skipWhitespace()
+        guard peek() == UInt8(ascii: "[") else { throw .malformed("data must be an array") }
+        var floats: [Float] = [], texts: [String] = []
+        floats.reserveCapacity(64)
+        func walk(_ decoder: inout OIPRequestDecoder) throws(Failure) {
+            try decoder.array { decoder throws(Failure) in
+                decoder.skipWhitespace()
+                switch decoder.peek() {
+                case UInt8(ascii: "["): try walk(&decoder)
+                case UInt8(ascii: "\""): texts.append(try decoder.string())
+                case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"): throw .unsupported
+                default: floats.append(Float(try decoder.number()))
+                }
+            }
+        }
+        try walk(&self)
+        guard floats.isEmpty || texts.isEmpty else { throw .malformed("data mixes numbers and strings") }
+        if texts.isEmpty { numbers = floats } else { strings = texts }
+    }
+
+    // MARK: JSON primitives
+
+    func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    mutating func skipWhitespace() {
+        while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 { index += 1 }
+    }
+
+    mutating func expect(_ byte: UInt8) throws(Failure) {
+        skipWhitespace()
+        guard peek() == byte else { throw .malformed("expected '\(Character(Unicode.Scalar(byte)))' at byte \(index)") }
+        index += 1
+    }
+
+    mutating func object(_ field: (inout OIPRequestDecoder, String) throws(Failure) -> Void) throws(Failure) {
+        try expect(UInt8(ascii: "{"))
+        skipWhitespace()
+        if peek() == UInt8(ascii: "}") { index += 1; return }
+        while true {
+            let key = try string()
+            try expect(UInt8(ascii: ":"))
+            try field(&self, key)
+            skipWhitespace()
+            guard let next = peek() else { throw .malformed("unterminated object") }
+            index += 1
+            if next == UInt8(ascii: "}") { return }
+            guard next == UInt8(ascii: ",") else { throw .malformed("expected ',' or '}' at byte \(index - 1)") }
+        }
+    }
+
+    mutating func array(_ element: (inout OIPRequestDecoder) throws(Failure) -> Void) throws(Failure) {
+        try expect(UInt8(ascii: "["))
+        skipWhitespace()
+        if peek() == UInt8(ascii: "]") { index += 1; return }
+        while true {
+            try element(&self)
+            skipWhitespace()
+            guard let next = peek() else { throw .malformed("unterminated array") }
+            index += 1
+            if next == UInt8(ascii: "]") { return }
+            guard next == UInt8(ascii: ",") else { throw .malformed("expected ',' or ']' at byte \(index - 1)") }
+        }
+    }
+
+    mutating func string() throws(Failure) -> String {
+        try expect(UInt8(ascii: "\""))
+        let start = index
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                index += 1
+                return text
+            }
+            if byte == UInt8(ascii: "\\") { throw .unsupported }
+            if byte < 0x20 { throw .malformed("control character in string") }
+            index += 1
+        }
+        throw .malformed("unterminated string")
+    }
+
+    mutating func optionalString() throws(Failure) -> String? {
+        skipWhitespace()
+        if peek() == UInt8(ascii: "n") { try literal("null"); return nil }
+        return try string()
+    }
+
+    mutating func literal(_ word: StaticString) throws(Failure) {
+        let count = word.utf8CodeUnitCount
+        guard index + count <= bytes.count else { throw .malformed("truncated literal") }
+        for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] { throw .malformed("invalid literal") }
+        index += count
+    }
+
+    /// A JSON number; exponent and fraction handled, precision that of Double.
+    mutating func number() throws(Failure) -> Double {
+        skipWhitespace()
+        var negative = false
+        if peek() == UInt8(ascii: "-") { negative = true; index += 1 }
+        var mantissa: UInt64 = 0, digits = 0, exponent = 0
+        var sawDigit = false
+        while let byte = peek(), byte >= 48, byte <= 57 {
+            sawDigit = true
+            if digits < 19 { mantissa = mantissa * 10 + UInt64(byte - 48); if mantissa > 0 { digits += 1 } } else { exponent += 1 }
+            index += 1
+        }
+        if peek() == UInt8(ascii: ".") {
+            index += 1
+            while let byte = peek(), byte >= 48, byte <= 57 {
+                sawDigit = true
+                if digits < 19 { mantissa = mantissa * 10 + UInt64(byte - 48); exponent -= 1; if mantissa > 0 { digits += 1 } }
+                index += 1
+            }
+        }
+        guard sawDigit else { throw .malformed("expected a number at byte \(index)") }
+        if let byte = peek(), byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
+            index += 1
+            var exponentNegative = false
+            if peek() == UInt8(ascii: "-") { exponentNegative = true; index += 1 } else if peek() == UInt8(ascii: "+") { index += 1 }
+            var value = 0
+            var any = false
+            while let byte = peek(), byte >= 48, byte <= 57 { any = true; value = min(value * 10 + Int(byte - 48), 10_000); index += 1 }
+            guard any else { throw .malformed("bad exponent") }
+            exponent += exponentNegative ? -value : value
+        }
+        var result = Double(mantissa)
+        if exponent != 0 { result *= Self.power10(exponent) }
+        return negative ? -result : result
+    }
+
+    static func power10(_ exponent: Int) -> Double {
+        if exponent >= -22 && exponent <= 22 {
+            let table: [Double] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
+            return exponent >= 0 ? table[exponent] : 1 / table[-exponent]
+        }
+        return pow10(Double(exponent))
+    }
+
+    private static func pow10(_ exponent: Double) -> Double {
+        var result = 1.0, base = 10.0, e = abs(exponent)
+        while e >= 1 { if e.truncatingRemainder(dividingBy: 2) >= 1 { result *= base }; base *= base; e = (e / 2).rounded(.down) }
+        return exponent < 0 ? 1 / result : result
+    }
+
+    /// Skips any JSON value (objects, arrays, strings with escapes, literals, numbers).
+    mutating func skipValue() throws(Failure) {
+        skipWhitespace()
+        guard let byte = peek() else { throw .malformed("missing value") }
+        switch byte {
+        case UInt8(ascii: "{"): try object { decoder, _ throws(Failure) in try decoder.skipValue() }
+        case UInt8(ascii: "["): try array { decoder throws(Failure) in try decoder.skipValue() }
+        case UInt8(ascii: "\""):
+            index += 1
+            while index < bytes.count, bytes[index] != UInt8(ascii: "\"") { index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1 }
+            guard index < bytes.count else { throw .malformed("unterminated string") }
+            index += 1
+        case UInt8(ascii: "t"): try literal("true")
+        case UInt8(ascii: "f"): try literal("false")
+        case UInt8(ascii: "n"): try literal("null")
+        default: _ = try number()
+        }
+    }
+}

@@ -1,0 +1,264 @@
+import Crypto
+import Foundation
+import IntelliCoreEvents
+import IntelliCoreKafka
+import IntelliCoreModels
+import IntelliCoreNumerics
+import IntelliCoreRedis
+import Logging
+import Metrics
+
+/// Turns one consumed batch of `PredictionRequested` records into result records.
+///
+/// Every request gets exactly one answer (`PredictionCompleted` or `PredictionFailed`), plus a
+/// shadow answer where the deployment has a shadow version. Records that are not events at all
+/// are returned for the dead letter topic.
+final class PredictionProcessor: Sendable {
+    struct Output: Sendable {
+        var results: [KafkaProducerMessage] = []
+        var deadLetters: [(message: KafkaConsumerMessage, reason: String)] = []
+        var skipped = 0
+    }
+
+    let registry: ModelRegistry
+    let models: LoadedModelCache
+    let store: PostgresModelStore
+    let cache: RedisCache
+    let backend: any NumericsBackend
+    let settings: InferenceSettings
+    let resultsTopic: String
+    let logger: Logger
+    let metrics: InferenceMetrics
+
+    init(registry: ModelRegistry, models: LoadedModelCache, store: PostgresModelStore, cache: RedisCache, backend: any NumericsBackend,
+         settings: InferenceSettings, resultsTopic: String, logger: Logger, metrics: InferenceMetrics) {
+        self.registry = registry
+        self.models = models
+        self.store = store
+        self.cache = cache
+        self.backend = backend
+        self.settings = settings
+        self.resultsTopic = resultsTopic
+        self.logger = logger
+        self.metrics = metrics
+    }
+
+    /// One request routed to one version (a shadowed request makes two jobs).
+    struct Job {
+        let request: Int
+        let version: Int
+        let shadow: Bool
+        let network: FeedForwardNetwork
+        let rows: Int
+        let values: [Float]
+        var cacheKey: String = ""
+        var output: [Float]?
+    }
+
+    struct Request {
+        let message: KafkaConsumerMessage
+        let eventId: String
+        let tenant: String?
+        var id: String
+        var model: String?
+        let received: Double
+    }
+
+    func process(_ messages: [KafkaConsumerMessage]) async -> Output {
+        var output = Output()
+        let batchStart = Date().timeIntervalSince1970
+        let snapshot = registry.snapshot
+        var requests: [Request] = []
+        var jobs: [Job] = []
+        var failures: [(request: Int, code: String, message: String, version: Int?)] = []
+        requests.reserveCapacity(messages.count)
+
+        for message in messages {
+            let headers = message.headers
+            guard let value = message.value, !value.isEmpty,
+                  headers.value(named: CloudEventHeader.id) != nil, headers.value(named: CloudEventHeader.specVersion) != nil,
+                  let type = headers.string(named: CloudEventHeader.type) else {
+                if let value = message.value, let structured = try? CloudEvent(structuredJSON: value), structured.type == PredictionRequested.eventType {
+                    // Structured mode: rare on this path; re-enter as binary.
+                    var rewritten = message
+                    rewritten.value = structured.data
+                    rewritten.headers = structured.kafkaHeaders.map { KafkaHeader(name: $0.name, string: $0.value) }
+                    await appendRequest(rewritten, into: &requests, jobs: &jobs, failures: &failures, snapshot: snapshot, output: &output, batchStart: batchStart)
+                    continue
+                }
+                output.deadLetters.append((message, "not a CloudEvent: ce_specversion, ce_id, ce_type and a value are required"))
+                continue
+            }
+            guard type == PredictionRequested.eventType else {
+                output.skipped += 1
+                continue
+            }
+            await appendRequest(message, into: &requests, jobs: &jobs, failures: &failures, snapshot: snapshot, output: &output, batchStart: batchStart)
+        }
+
+        // One MGET for the whole batch.
+        if settings.cacheTTLSeconds > 0, !jobs.isEmpty {
+            for index in jobs.indices { jobs[index].cacheKey = Self.cacheKey(model: requests[jobs[index].request].model!, jobs[index]) }
+            let cached = await cache.mget(jobs.map(\.cacheKey))
+            for (index, hit) in cached.enumerated() {
+                guard let hit, hit.count == jobs[index].rows * jobs[index].network.outputWidth * 4 else { continue }
+                jobs[index].output = hit.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            }
+        }
+
+        // Group the misses by (model, version) and run each group as one forward pass.
+        let computeStart = ContinuousClock.now
+        var groups: [LoadedModelCache.Key: [Int]] = [:]
+        for (index, job) in jobs.enumerated() where job.output == nil {
+            groups[LoadedModelCache.Key(model: requests[job.request].model!, version: job.version), default: []].append(index)
+        }
+        var fresh: [(key: String, value: [UInt8])] = []
+        for (key, members) in groups {
+            let network = jobs[members[0]].network
+            let totalRows = members.reduce(0) { $0 + jobs[$1].rows }
+            var input: [Float] = []
+            input.reserveCapacity(totalRows * network.rawInputWidth)
+            for member in members { input.append(contentsOf: jobs[member].values) }
+            let started = ContinuousClock.now
+            do {
+                let result = try input.withUnsafeBufferPointer { try network.predict($0, rows: totalRows, backend: backend) }
+                metrics.recordCompute(ContinuousClock.now - started, rows: totalRows)
+                var offset = 0
+                let width = network.outputWidth
+                for member in members {
+                    let slice = Array(result[offset..<offset + jobs[member].rows * width])
+                    jobs[member].output = slice
+                    offset += jobs[member].rows * width
+                    if settings.cacheTTLSeconds > 0 {
+                        fresh.append((jobs[member].cacheKey, slice.withUnsafeBytes { Array($0) }))
+                    }
+                }
+            } catch {
+                logger.error("forward pass failed", metadata: ["model.name": "\(key.model)", "model.version": "\(key.version)", "error": "\(error)"])
+                for member in members {
+                    failures.append((jobs[member].request, "compute_failed", "\(error)", jobs[member].version))
+                }
+            }
+        }
+        let computeSeconds = (ContinuousClock.now - computeStart) / .seconds(1)
+        if !fresh.isEmpty { await cache.set(fresh, ttl: .seconds(settings.cacheTTLSeconds)) }
+
+        // Answers.
+        let now = Date()
+        let time = EventCodec.formatTime(now)
+        let finished = now.timeIntervalSince1970
+        for job in jobs {
+            guard let values = job.output else { continue }
+            let request = requests[job.request]
+            let body = values.withUnsafeBufferPointer {
+                OIPResultEncoder.completed(id: request.id, model: request.model!, version: job.version, outputName: job.network.outputName,
+                                           rows: job.rows, columns: job.network.outputWidth, values: $0, shadow: job.shadow,
+                                           queueSeconds: max(0, batchStart - request.received), computeSeconds: computeSeconds,
+                                           totalSeconds: max(0, finished - request.received))
+            }
+            output.results.append(resultMessage(for: request, type: PredictionCompleted.eventType, shadow: job.shadow, time: time, body: body))
+            metrics.recordServed(model: request.model!, version: job.version, shadow: job.shadow,
+                                 queue: batchStart - request.received, total: finished - request.received)
+        }
+        for failure in failures {
+            let request = requests[failure.request]
+            let body = OIPResultEncoder.failed(id: request.id, model: request.model, version: failure.version, code: failure.code,
+                                               message: failure.message, shadow: false)
+            output.results.append(resultMessage(for: request, type: PredictionFailed.eventType, shadow: false, time: time, body: body))
+            metrics.recordFailure(code: failure.code)
+        }
+        metrics.recordBatch(size: messages.count)
+        return output
+    }
+
+    private func appendRequest(_ message: KafkaConsumerMessage, into requests: inout [Request], jobs: inout [Job],
+                               failures: inout [(request: Int, code: String, message: String, version: Int?)],
+                               snapshot: RegistrySnapshot, output: inout Output, batchStart: Double) async {
+        let headers = message.headers
+        let eventId = headers.string(named: CloudEventHeader.id) ?? ""
+        let received = message.timestampMilliseconds.map { Double($0) / 1000 } ?? batchStart
+        let index = requests.count
+        requests.append(Request(message: message, eventId: eventId, tenant: headers.string(named: CloudEventHeader.tenantId),
+                                id: headers.string(named: CloudEventHeader.subject) ?? eventId, model: nil, received: received))
+        func fail(_ code: String, _ text: String, version: Int? = nil) {
+            failures.append((index, code, text, version))
+        }
+        let value = message.value ?? []
+        guard value.count <= settings.maxRequestBytes else {
+            return fail("payload_too_large", "request is \(value.count) bytes; the limit is \(settings.maxRequestBytes)")
+        }
+        let decoded: OIPRequest
+        do {
+            decoded = try OIPRequest.decode(value)
+        } catch {
+            return fail("undecodable", "request is not an OIP v2 inference request: \(Self.reason(error))")
+        }
+        requests[index].id = decoded.id
+        requests[index].model = decoded.modelName
+        if let tenant = requests[index].tenant, snapshot.exceededTenants.contains(tenant) {
+            return fail("quota_exceeded", "tenant \(tenant) is over its prediction quota")
+        }
+        let sticky = message.keyString.flatMap { $0 == decoded.modelName ? nil : $0 } ?? decoded.id
+        switch TrafficRouter.decide(model: decoded.modelName, version: decoded.modelVersion, alias: decoded.alias,
+                                    stickyKey: sticky, in: snapshot) {
+        case .failure(let code, let text):
+            return fail(code, text)
+        case .route(let version, let shadow):
+            for (target, isShadow) in [(version, false)] + (shadow.map { [($0, true)] } ?? []) {
+                let network: FeedForwardNetwork
+                do {
+                    network = try await load(model: decoded.modelName, version: target)
+                } catch {
+                    if !isShadow { fail("model_unavailable", "version \(target) of \(decoded.modelName) cannot be loaded: \(error)", version: target) }
+                    continue
+                }
+                do {
+                    let (rows, values) = try InputAssembler.rows(for: decoded, network: network)
+                    jobs.append(Job(request: index, version: target, shadow: isShadow, network: network, rows: rows, values: values))
+                } catch {
+                    if !isShadow { fail(error.code, error.message, version: target) }
+                }
+            }
+        }
+    }
+
+    /// The network of a version, from memory or from this service's own tables.
+    func load(model: String, version: Int) async throws -> FeedForwardNetwork {
+        let key = LoadedModelCache.Key(model: model, version: version)
+        if let network = models.get(key) { return network }
+        guard let json = try await store.artifact(model: model, version: version) else {
+            throw ModelError(.corruptArtifact, "no artifact stored")
+        }
+        let network = try FeedForwardNetwork(try ArtifactCodec.decode(json: json))
+        models.insert(network, for: key)
+        return network
+    }
+
+    private func resultMessage(for request: Request, type: String, shadow: Bool, time: String, body: [UInt8]) -> KafkaProducerMessage {
+        var headers = [
+            KafkaHeader(name: CloudEventHeader.specVersion, string: CloudEvent.specVersion),
+            // Deterministic: a batch redone after a crash re-emits the same ce_id, which consumers dedupe.
+            KafkaHeader(name: CloudEventHeader.id, string: request.eventId + (shadow ? "/shadow" : "/result")),
+            KafkaHeader(name: CloudEventHeader.source, string: "/intellicore/inference"),
+            KafkaHeader(name: CloudEventHeader.type, string: type),
+            KafkaHeader(name: CloudEventHeader.time, string: time),
+            KafkaHeader(name: CloudEventHeader.subject, string: request.id),
+        ]
+        if let tenant = request.tenant { headers.append(KafkaHeader(name: CloudEventHeader.tenantId, string: tenant)) }
+        headers.append(KafkaHeader(name: CloudEventHeader.contentType, string: CloudEvent.jsonContentType))
+        return KafkaProducerMessage(topic: resultsTopic, key: Array(request.id.utf8), value: body, headers: headers)
+    }
+
+    /// `ic:pred:v1:<model>:<version>:<first 128 bits of SHA-256 of the input rows>`.
+    static func cacheKey(model: String, _ job: Job) -> String {
+        let digest = job.values.withUnsafeBytes { SHA256.hash(data: $0) }
+        let hex = digest.prefix(16).map { String(format: "%02x", $0) }.joined()
+        return "ic:pred:v1:\(model):\(job.version):\(hex)"
+    }
+
+    static func reason(_ error: any Error) -> String {
+        if case OIPRequestDecoder.Failure.malformed(let text) = error { return text }
+        if let error = error as? EventError { return error.message }
+        return "\(error)"
+    }
+}

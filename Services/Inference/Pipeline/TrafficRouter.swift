@@ -1,0 +1,59 @@
+import IntelliCoreEvents
+
+/// Picks the version that answers a request, and the shadow that also does.
+enum TrafficRouter {
+    enum Decision: Equatable {
+        case route(version: Int, shadow: Int?)
+        case failure(code: String, message: String)
+    }
+
+    static let defaultAlias = "champion"
+
+    /// - Parameter stickyKey: the caller's entity key (the record key, or the request id), so one
+    ///   entity always lands on the same side of a canary split.
+    static func decide(model: String, version: String?, alias: String?, stickyKey: String, in registry: RegistrySnapshot) -> Decision {
+        guard let versions = registry.versions[model] else {
+            return .failure(code: "unknown_model", message: "model \(model) is not registered")
+        }
+        if let version {
+            guard let number = Int(version), let info = versions[number], !info.retired else {
+                return .failure(code: "unknown_version", message: "model \(model) has no active version \(version)")
+            }
+            return .route(version: number, shadow: nil)
+        }
+        let alias = alias ?? defaultAlias
+        guard let policy = registry.deployments[model]?[alias], !policy.routes.isEmpty else {
+            return .failure(code: "not_deployed", message: "model \(model) has no deployment for alias \(alias)")
+        }
+        let chosen = pick(policy.routes, fraction: fraction(of: stickyKey))
+        guard versions[chosen].map({ !$0.retired }) ?? false else {
+            return .failure(code: "unknown_version", message: "alias \(alias) of \(model) points at unavailable version \(chosen)")
+        }
+        let shadow = policy.shadowVersion.flatMap { versions[$0].map { !$0.retired } ?? false ? $0 : nil }
+        return .route(version: chosen, shadow: shadow == chosen ? nil : shadow)
+    }
+
+    static func pick(_ routes: [TrafficPolicy.Route], fraction: Double) -> Int {
+        let total = routes.reduce(0) { $0 + max(0, $1.weight) }
+        guard total > 0 else { return routes[0].version }
+        var cumulative = 0.0
+        for route in routes {
+            cumulative += max(0, route.weight) / total
+            if fraction < cumulative { return route.version }
+        }
+        return routes[routes.count - 1].version
+    }
+
+    /// A stable position in [0, 1) for a key (FNV-1a, 64 bit, then a finalising mix).
+    static func fraction(of key: String) -> Double {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in key.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        hash ^= hash >> 33
+        hash = hash &* 0xFF51_AFD7_ED55_8CCD
+        hash ^= hash >> 33
+        return Double(hash >> 11) / Double(1 << 53)
+    }
+}

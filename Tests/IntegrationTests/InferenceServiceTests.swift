@@ -1,0 +1,217 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import IntelliCoreEvents
+import IntelliCoreKafka
+import IntelliCoreModels
+import IntelliCoreNumerics
+import Testing
+
+/// The inference executable end to end on the local stack: routing (alias, canary split,
+/// stickiness, explicit version, shadow), cache hits, quotas, every bad input, and kill -9.
+@Suite(.serialized, .timeLimit(.minutes(8)))
+struct InferenceServiceTests {
+    final class Harness: @unchecked Sendable {
+        let env: IntegrationEnvironment
+        let prefix = "it\(UInt32.random(in: 0...UInt32.max))."
+        let port = Int.random(in: 50000...59000)
+        let model = "churn-\(UInt32.random(in: 0...UInt32.max))"
+        let producer: KafkaProducer
+        var process: ChildProcess?
+        var results: [KafkaConsumerMessage] = []
+        let resultsConsumer: KafkaConsumer
+
+        init() async throws {
+            let env = try IntegrationEnvironment.load()
+            let prefix = self.prefix
+            try await env.admin().createTopics(Topic.allCases.map { KafkaTopicSpec(name: prefix + $0.rawValue, partitions: $0 == .predictionRequests ? 4 : 2) })
+            self.env = env
+            producer = try env.producer()
+            resultsConsumer = try env.consumer(group: nil)
+            try resultsConsumer.assign((0..<2).map { KafkaTopicPartition(topic: topic(.predictionResults), partition: Int32($0), offset: KafkaOffset.beginning) })
+        }
+
+        func topic(_ topic: Topic) -> String { prefix + topic.rawValue }
+
+        func start() throws {
+            var environment = ProcessInfo.processInfo.environment
+            environment["SERVICE_HTTP_PORT"] = String(port)
+            environment["INTELLICORE_TOPIC_PREFIX"] = prefix
+            environment["INFERENCE_MAX_REQUEST_BYTES"] = "4096"
+            environment["LOG_LEVEL"] = "warning"
+            process = try ChildProcess(executable: "\(env.binaries!)/inference", arguments: [], environment: environment,
+                                       logPath: NSTemporaryDirectory() + "it-inference-\(port).log")
+        }
+
+        func get(_ path: String) async -> (Int, String) {
+            guard let (data, response) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)\(path)")!) else { return (0, "") }
+            return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+        }
+
+        func publish<Event: DomainEvent>(_ event: Event, topic: Topic, key: String, tenant: String? = nil) async throws {
+            try await producer.send(KafkaProducerMessage(event: try CloudEvent(event, source: "/it", subject: key, tenantId: tenant),
+                                                         topic: self.topic(topic), key: key))
+        }
+
+        func request(_ id: String, key: String, inputs: [InferenceTensor], version: String? = nil, tenant: String = "acme",
+                     model: String? = nil) throws -> KafkaProducerMessage {
+            let event = PredictionRequested(id: id, modelName: model ?? self.model, modelVersion: version, inputs: inputs)
+            return KafkaProducerMessage(event: try CloudEvent(event, source: "/it", subject: id, tenantId: tenant),
+                                        topic: topic(.predictionRequests), key: key)
+        }
+
+        /// Reads results until `condition` holds on everything read so far.
+        func awaitResults(timeout: Duration = .seconds(120), _ condition: ([KafkaConsumerMessage]) -> Bool) async throws -> Bool {
+            try await eventually(timeout: timeout) {
+                results += try await resultsConsumer.poll(maxMessages: 5000, timeout: .milliseconds(100))
+                return condition(results)
+            }
+        }
+    }
+
+    struct Answer {
+        let id: String
+        let type: String
+        let version: String?
+        let shadow: Bool
+        let code: String?
+        let data: [Double]
+    }
+
+    static func answers(_ messages: [KafkaConsumerMessage]) throws -> [Answer] {
+        try messages.map { message in
+            let event = try message.cloudEvent()
+            if event.type == PredictionCompleted.eventType {
+                let completed = try event.decode(as: PredictionCompleted.self)
+                guard case .numbers(let data) = completed.outputs[0].data else { throw SetupError("non-numeric output") }
+                return Answer(id: completed.id, type: event.type, version: completed.modelVersion, shadow: completed.shadow ?? false, code: nil, data: data)
+            }
+            let failed = try event.decode(as: PredictionFailed.self)
+            return Answer(id: failed.id, type: event.type, version: failed.modelVersion, shadow: failed.shadow ?? false, code: failed.code, data: [])
+        }
+    }
+
+    static func features(_ values: [Float]) -> [InferenceTensor] {
+        [InferenceTensor(name: "input", shape: [1, values.count], datatype: "FP32", data: .numbers(values.map(Double.init)))]
+    }
+
+    @Test func routingCacheQuotasBadInputsAndCrashRecovery() async throws {
+        let h = try await Harness()
+        try h.start()
+        #expect(try await eventually(timeout: .seconds(60)) { await h.get("/health/ready").0 == 200 }, "inference not ready: \(h.process?.output.suffix(2000) ?? "")")
+
+        // Three versions of a 4-8-2 network; champion = 80% v1 / 20% v2, shadow v3.
+        var networks: [Int: FeedForwardNetwork] = [:]
+        for version in 1...3 {
+            var generator = SeededGenerator(seed: UInt64(version))
+            let artifact = FeedForwardArtifact.randomMLP(widths: [4, 8, 2], using: &generator)
+            networks[version] = try FeedForwardNetwork(artifact)
+            try await h.publish(ModelVersionRegistered(modelName: h.model, version: version, tenantId: "acme", algorithm: "mlp",
+                                                       artifact: try ArtifactCodec.encode(artifact), metrics: [:], parameters: [:]),
+                                topic: .models, key: h.model)
+        }
+        try await h.publish(ModelDeployed(modelName: h.model, alias: "champion", version: 1, trafficPolicy: TrafficPolicy(
+            routes: [.init(version: 1, weight: 0.8), .init(version: 2, weight: 0.2)], shadowVersion: 3)), topic: .models, key: h.model)
+        #expect(try await eventually(timeout: .seconds(60)) { await h.get("/v2/models/\(h.model)/ready").0 == 200 })
+        let metadata = await h.get("/v2/models/\(h.model)")
+        #expect(metadata.0 == 200 && metadata.1.contains("\"input\""))
+
+        // 10 000 requests from 10 000 entities.
+        let total = 10_000
+        func input(_ i: Int) -> [Float] { [Float(i % 7), Float(i % 5) / 5, 1, -Float(i % 3)] }
+        let first = try (0..<total).map { try h.request("r\($0)", key: "entity-\($0)", inputs: Self.features(input($0))) }
+        for result in try await h.producer.send(first) { _ = try result.get() }
+        #expect(try await h.awaitResults { $0.count >= 2 * total })
+        var answers = try Self.answers(h.results)
+        let primary = Dictionary(grouping: answers.filter { !$0.shadow }, by: \.id)
+        #expect(primary.count == total && primary.values.allSatisfy { $0.count == 1 }, "every request gets exactly one answer")
+        let v2Share = Double(primary.values.filter { $0[0].version == "2" }.count) / Double(total)
+        #expect(abs(v2Share - 0.2) < 0.02, "canary share \(v2Share)")
+        let shadows = answers.filter(\.shadow)
+        #expect(shadows.count == total && shadows.allSatisfy { $0.version == "3" })
+        // Outputs match the network run locally.
+        for i in stride(from: 0, to: total, by: 997) {
+            let answer = primary["r\(i)"]![0]
+            let expected = try input(i).withUnsafeBufferPointer { try networks[Int(answer.version!)!]!.predict($0, rows: 1, backend: OpenBLASBackend()) }
+            #expect(zip(answer.data, expected).allSatisfy { abs($0 - Double($1)) < 1e-5 })
+        }
+
+        // Stickiness and the cache: the same entities with the same inputs again.
+        let hitsBefore = await Self.cacheHits(h)
+        h.results.removeAll()
+        let again = try (0..<1000).map { try h.request("again\($0)", key: "entity-\($0)", inputs: Self.features(input($0))) }
+        for result in try await h.producer.send(again) { _ = try result.get() }
+        #expect(try await h.awaitResults { $0.count >= 2000 })
+        answers = try Self.answers(h.results)
+        for answer in answers where !answer.shadow {
+            let index = Int(answer.id.dropFirst(5))!
+            #expect(answer.version == primary["r\(index)"]![0].version, "entity-\(index) switched versions")
+        }
+        #expect(await Self.cacheHits(h) - hitsBefore >= 1000, "repeated inputs should be served from Redis")
+
+        // Explicit version, quotas and every bad input.
+        try await h.publish(ModelVersionRegistered(modelName: h.model + "-undeployed", version: 1, tenantId: "acme", algorithm: "mlp",
+                                                   artifact: try ArtifactCodec.encode({ var g = SeededGenerator(seed: 9); return FeedForwardArtifact.randomMLP(widths: [4, 2], using: &g) }()),
+                                                   metrics: [:], parameters: [:]), topic: .models, key: h.model)
+        try await h.publish(QuotaExceeded(tenantId: "over", meter: "predictions", limit: 10, used: 11, periodStart: Date(), periodEnd: Date()),
+                            topic: .billing, key: "over")
+        try await Task.sleep(for: .seconds(2))
+        h.results.removeAll()
+        var bad = [
+            try h.request("explicit", key: "e", inputs: Self.features([1, 2, 3, 4]), version: "2"),
+            try h.request("quota", key: "q", inputs: Self.features([1, 2, 3, 4]), tenant: "over"),
+            try h.request("shape", key: "s", inputs: [InferenceTensor(name: "input", shape: [1, 3], datatype: "FP32", data: .numbers([1, 2, 3]))]),
+            try h.request("datatype", key: "d", inputs: [InferenceTensor(name: "input", shape: [1, 4], datatype: "BYTES", data: .strings(["a", "b", "c", "d"]))]),
+            try h.request("unknown-model", key: "u", inputs: Self.features([1, 2, 3, 4]), model: "no-such-model"),
+            try h.request("unknown-version", key: "v", inputs: Self.features([1, 2, 3, 4]), version: "42"),
+            try h.request("undeployed", key: "n", inputs: Self.features([1, 2, 3, 4]), model: h.model + "-undeployed"),
+        ]
+        var infinite = try h.request("infinite", key: "i", inputs: Self.features([1, 2, 3, 4]))
+        infinite.value = Array(String(decoding: infinite.value!, as: UTF8.self).replacingOccurrences(of: "[1,2,3,4]", with: "[1,2,1e999,4]").utf8)
+        var undecodable = try h.request("undecodable", key: "x", inputs: Self.features([1, 2, 3, 4]))
+        undecodable.value = Array("{\"id\": \"undecodable\", \"inputs\": [".utf8)
+        var oversized = try h.request("oversized", key: "o", inputs: Self.features([1, 2, 3, 4]))
+        oversized.value! += Array(repeating: UInt8(ascii: " "), count: 5000)
+        bad += [infinite, undecodable, oversized, KafkaProducerMessage(topic: h.topic(.predictionRequests), key: "junk", value: Array("junk".utf8))]
+        for result in try await h.producer.send(bad) { _ = try result.get() }
+        #expect(try await h.awaitResults(timeout: .seconds(60)) { $0.filter { $0.headers.string(named: "ce_type") != nil }.count >= 10 })
+        let byId = Dictionary(grouping: try Self.answers(h.results).filter { !$0.shadow }, by: \.id)
+        #expect(byId["explicit"]?.first?.version == "2" && byId["explicit"]?.first?.type == PredictionCompleted.eventType)
+        let expectedCodes = ["quota": "quota_exceeded", "shape": "invalid_shape", "datatype": "invalid_datatype", "unknown-model": "unknown_model",
+                             "unknown-version": "unknown_version", "undeployed": "not_deployed", "infinite": "non_finite_input",
+                             "undecodable": "undecodable", "oversized": "payload_too_large"]
+        for (id, code) in expectedCodes { #expect(byId[id]?.map(\.code) == [code], "\(id): \(byId[id]?.map(\.code) ?? [])") }
+        let dead = try await h.env.readAll(h.topic(.deadLetter), partitions: 2, count: 1, timeout: .seconds(20))
+        #expect(dead.contains { $0.keyString == "junk" && $0.headers.string(named: DeadLetterHeader.service) == "inference" })
+        try await h.publish(QuotaRestored(tenantId: "over", meter: "predictions", limit: 100, used: 11, periodStart: Date(), periodEnd: Date()),
+                            topic: .billing, key: "over")
+
+        // kill -9 mid-stream: every request still gets an answer after a restart.
+        h.results.removeAll()
+        let burst = try (0..<5000).map { try h.request("k\($0)", key: "entity-\($0)", inputs: Self.features([Float($0), 1, 2, 3])) }
+        let sending = Task { try await h.producer.send(burst) }
+        _ = try await h.awaitResults(timeout: .seconds(30)) { $0.count >= 500 }
+        h.process?.signal(SIGKILL)
+        _ = try await h.process?.waitForExit(timeout: .seconds(10))
+        for result in try await sending.value { _ = try result.get() }
+        try h.start()
+        #expect(try await h.awaitResults(timeout: .seconds(180)) { messages in
+            Set(messages.compactMap { $0.headers.string(named: "ce_subject") }.filter { $0.hasPrefix("k") }).count >= 5000
+        }, "some requests were never answered after the crash")
+        let recovered = try Self.answers(h.results).filter { !$0.shadow && $0.id.hasPrefix("k") }
+        #expect(recovered.allSatisfy { $0.type == PredictionCompleted.eventType })
+        // Redone answers carry the same ce_id, so consumers can dedupe them.
+        let ids = h.results.compactMap { $0.headers.string(named: "ce_id") }
+        #expect(Set(ids).count == Set(h.results.compactMap { m in m.headers.string(named: "ce_subject").map { $0 + (m.headers.string(named: "ce_id")?.hasSuffix("/shadow") == true ? "s" : "p") } }).count)
+        h.process?.signal(SIGTERM)
+        #expect(try await h.process?.waitForExit(timeout: .seconds(20)) == true)
+        #expect(h.process?.exitedCleanly == true)
+    }
+
+    static func cacheHits(_ h: Harness) async -> Double {
+        let (_, body) = await h.get("/metrics")
+        return body.split(separator: "\n").filter { $0.hasPrefix("intellicore_cache_hits_total") }
+            .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
+    }
+}

@@ -34,6 +34,7 @@ let package = Package(
     products: services.map { .executable(name: $0.product, targets: [$0.target]) } + [
         .executable(name: "kafka-benchmark", targets: ["KafkaBenchmark"]),
         .executable(name: "inference-kernel-benchmark", targets: ["InferenceKernelBenchmark"]),
+        .executable(name: "inference-benchmark", targets: ["InferenceBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -104,6 +105,8 @@ let package = Package(
                           path: "Benchmarks/KafkaBenchmark", swiftSettings: swiftSettings),
         .executableTarget(name: "InferenceKernelBenchmark", dependencies: ["IntelliCoreModels", "IntelliCoreNumerics"],
                           path: "Benchmarks/InferenceKernelBenchmark", swiftSettings: swiftSettings),
+        .executableTarget(name: "InferenceBenchmark", dependencies: ["IntelliCoreModels", "IntelliCoreKafka", "IntelliCoreEvents"],
+                          path: "Benchmarks/InferenceBenchmark", swiftSettings: swiftSettings),
 
         // Tests.
         .testTarget(name: "IntelliCoreEventsTests", dependencies: ["IntelliCoreEvents"],
@@ -112,6 +115,8 @@ let package = Package(
                     path: "Tests/IntelliCoreKafkaTests", swiftSettings: swiftSettings),
         .testTarget(name: "IntelliCoreModelsTests", dependencies: ["IntelliCoreModels", "IntelliCoreNumerics"],
                     path: "Tests/IntelliCoreModelsTests", swiftSettings: swiftSettings),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "IntelliCoreEvents"],
+                    path: "Tests/InferenceTests", swiftSettings: swiftSettings),
         .testTarget(name: "IntelliCoreNumericsTests", dependencies: ["IntelliCoreNumerics"],
                     path: "Tests/IntelliCoreNumericsTests", swiftSettings: swiftSettings),
         .testTarget(name: "IntelliCoreServiceKitTests", dependencies: [

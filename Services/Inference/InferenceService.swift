@@ -14,6 +14,7 @@ enum InferenceService {
         do {
             settings = try InferenceSettings(environment: ProcessInfo.processInfo.environment)
             backend = try NumericsBackends.make(named: settings.backend)
+            OpenBLASBackend.setThreadCount(settings.blasThreads)
         } catch {
             FileHandle.standardError.write(Data("inference: \(error)\n".utf8))
             exit(78)

@@ -19,9 +19,9 @@ import Testing
 
     @Test func computesPreprocessingMatrixProductBiasAndActivation() throws {
         let network = try FeedForwardNetwork(handMade)
-        // Row 1: age 14 → 2, plan pro → [0,1]; Row 2: age 8 → -1, plan free → [1,0].
+        // Row 1: age 14 → 2, plan pro → [0,1] → relu(2 + 0.5), relu(0 - 1); row 2: age 8 → -1, plan free → [1,0] → relu(-1 + 0.5), relu(1 - 0).
         let output = try [14, 1, 8, 0].withUnsafeBufferPointer { try network.predict($0, rows: 2, backend: backend) }
-        #expect(output == [2.5, 0, 0, 0])
+        #expect(output == [2.5, 0, 0, 1])
     }
 
     @Test func softmaxRowsSumToOne() throws {

@@ -1,12 +1,15 @@
 import Metrics
+import Synchronization
 
 /// The inference service's Prometheus metrics (seconds for every duration).
-struct InferenceMetrics: Sendable {
+final class InferenceMetrics: Sendable {
     private let queue = Metrics.Timer(label: "intellicore_inference_queue_seconds", preferredDisplayUnit: .seconds)
     private let compute = Metrics.Timer(label: "intellicore_inference_compute_seconds", preferredDisplayUnit: .seconds)
     private let endToEnd = Metrics.Timer(label: "intellicore_inference_end_to_end_seconds", preferredDisplayUnit: .seconds)
     private let batchSize = Recorder(label: "intellicore_inference_batch_size", aggregate: true)
     private let rows = Counter(label: "intellicore_inference_rows_computed_total")
+    /// Counters per (model, version, shadow), made once: creating one is a registry lookup.
+    private let served = Mutex<[String: Counter]>([:])
 
     func recordCompute(_ duration: Duration, rows count: Int) {
         compute.recordNanoseconds(Int64(duration / .nanoseconds(1)))
@@ -14,8 +17,15 @@ struct InferenceMetrics: Sendable {
     }
 
     func recordServed(model: String, version: Int, shadow: Bool, queue queueSeconds: Double, total: Double) {
-        Counter(label: "intellicore_predictions_total",
-                dimensions: [("model", model), ("version", String(version)), ("shadow", shadow ? "true" : "false")]).increment()
+        let key = "\(model)\u{0}\(version)\u{0}\(shadow)"
+        let counter = served.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = Counter(label: "intellicore_predictions_total",
+                                  dimensions: [("model", model), ("version", String(version)), ("shadow", shadow ? "true" : "false")])
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
         guard !shadow else { return }
         queue.recordNanoseconds(Int64(max(0, queueSeconds) * 1e9))
         endToEnd.recordNanoseconds(Int64(max(0, total) * 1e9))

@@ -4,8 +4,9 @@ import Logging
 import ServiceLifecycle
 
 /// The hot path: batch-consume requests, process, produce answers, and store offsets only after
-/// every answer of the batch has its delivery report. The next batch is processed while the
-/// previous one is being delivered; offsets are still stored in order.
+/// every answer of a batch has its delivery report. Up to `maxInFlight` batches are being
+/// delivered while the next ones are processed; offsets are stored strictly in batch order, so a
+/// crash redoes exactly the batches whose answers were not all acknowledged.
 struct PredictionConsumer: Service {
     let consumer: KafkaConsumer
     let topic: String
@@ -13,27 +14,37 @@ struct PredictionConsumer: Service {
     let producer: KafkaProducer
     let deadLetters: DeadLetterPublisher
     let maxBatch: Int
+    var maxInFlight = 8
     let logger: Logger
 
     func run() async throws {
         try consumer.subscribe(topics: [topic])
-        var delivering: Task<Void, any Error>?
+        var inFlight: [(batch: [KafkaConsumerMessage], delivery: Task<Void, any Error>)] = []
+        func completeOldest() async throws {
+            let oldest = inFlight.removeFirst()
+            try await oldest.delivery.value
+            try consumer.storeOffsets(for: oldest.batch)
+        }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let batch = try await consumer.poll(maxMessages: maxBatch, timeout: .milliseconds(20))
-            if batch.isEmpty { continue }
-            let output = await processor.process(batch)
-            try await delivering?.value
-            delivering = Task { [consumer, producer, deadLetters, logger] in
-                try await Self.deliver(output, for: batch, consumer: consumer, producer: producer, deadLetters: deadLetters, logger: logger)
+            if batch.isEmpty {
+                while !inFlight.isEmpty { try await completeOldest() }
+                continue
             }
+            let output = await processor.process(batch)
+            let delivery = Task { [producer, deadLetters, logger] in
+                try await Self.deliver(output, producer: producer, deadLetters: deadLetters, logger: logger)
+            }
+            inFlight.append((batch, delivery))
+            if inFlight.count >= maxInFlight { try await completeOldest() }
         }
-        try await delivering?.value
+        while !inFlight.isEmpty { try await completeOldest() }
         await consumer.close()
     }
 
-    /// Sends until every answer is acknowledged (never drops one), then stores the offsets.
-    static func deliver(_ output: PredictionProcessor.Output, for batch: [KafkaConsumerMessage], consumer: KafkaConsumer,
-                        producer: KafkaProducer, deadLetters: DeadLetterPublisher, logger: Logger) async throws {
+    /// Sends until every answer is acknowledged (never drops one).
+    static func deliver(_ output: PredictionProcessor.Output, producer: KafkaProducer, deadLetters: DeadLetterPublisher,
+                        logger: Logger) async throws {
         var pending = output.results
         var backoff = Backoff(initial: .milliseconds(50), maximum: .seconds(5))
         while !pending.isEmpty {
@@ -50,6 +61,5 @@ struct PredictionConsumer: Service {
         for (message, reason) in output.deadLetters {
             try await deadLetters.publish(message, reason: reason)
         }
-        try consumer.storeOffsets(for: batch)
     }
 }

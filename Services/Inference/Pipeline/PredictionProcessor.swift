@@ -62,6 +62,8 @@ final class PredictionProcessor: Sendable {
         var id: String
         var model: String?
         let received: Double
+        /// Asked in OIP protobuf (`application/x-protobuf`): completed answers go back the same way.
+        let protobuf: Bool
     }
 
     func process(_ messages: [KafkaConsumerMessage]) async -> Output {
@@ -150,13 +152,17 @@ final class PredictionProcessor: Sendable {
         for job in jobs {
             guard let values = job.output else { continue }
             let request = requests[job.request]
-            let body = values.withUnsafeBufferPointer {
-                OIPResultEncoder.completed(id: request.id, model: request.model!, version: job.version, outputName: job.network.outputName,
-                                           rows: job.rows, columns: job.network.outputWidth, values: $0, shadow: job.shadow,
+            let body = values.withUnsafeBufferPointer { values in
+                request.protobuf
+                    ? OIPProtobuf.encodeResponse(id: request.id, model: request.model!, version: job.version, outputName: job.network.outputName,
+                                                 rows: job.rows, columns: job.network.outputWidth, values: values, shadow: job.shadow)
+                    : OIPResultEncoder.completed(id: request.id, model: request.model!, version: job.version, outputName: job.network.outputName,
+                                           rows: job.rows, columns: job.network.outputWidth, values: values, shadow: job.shadow,
                                            queueSeconds: max(0, batchStart - request.received), computeSeconds: computeSeconds,
                                            totalSeconds: max(0, finished - request.received))
             }
-            output.results.append(resultMessage(for: request, type: PredictionCompleted.eventType, shadow: job.shadow, time: time, body: body))
+            output.results.append(resultMessage(for: request, type: PredictionCompleted.eventType, shadow: job.shadow, time: time, body: body,
+                                                contentType: request.protobuf ? OIPProtobuf.contentType : CloudEvent.jsonContentType))
             metrics.recordServed(model: request.model!, version: job.version, shadow: job.shadow,
                                  queue: batchStart - request.received, total: finished - request.received)
         }
@@ -164,7 +170,8 @@ final class PredictionProcessor: Sendable {
             let request = requests[failure.request]
             let body = OIPResultEncoder.failed(id: request.id, model: request.model, version: failure.version, code: failure.code,
                                                message: failure.message, shadow: false)
-            output.results.append(resultMessage(for: request, type: PredictionFailed.eventType, shadow: false, time: time, body: body))
+            output.results.append(resultMessage(for: request, type: PredictionFailed.eventType, shadow: false, time: time, body: body,
+                                                contentType: CloudEvent.jsonContentType))
             metrics.recordFailure(code: failure.code)
         }
         metrics.recordBatch(size: messages.count)
@@ -178,8 +185,10 @@ final class PredictionProcessor: Sendable {
         let eventId = headers.string(named: CloudEventHeader.id) ?? ""
         let received = message.timestampMilliseconds.map { Double($0) / 1000 } ?? batchStart
         let index = requests.count
+        let protobuf = headers.string(named: CloudEventHeader.contentType)?.hasPrefix(OIPProtobuf.contentType) ?? false
         requests.append(Request(message: message, eventId: eventId, tenant: headers.string(named: CloudEventHeader.tenantId),
-                                id: headers.string(named: CloudEventHeader.subject) ?? eventId, model: nil, received: received))
+                                id: headers.string(named: CloudEventHeader.subject) ?? eventId, model: nil, received: received,
+                                protobuf: protobuf))
         func fail(_ code: String, _ text: String, version: Int? = nil) {
             failures.append((index, code, text, version))
         }
@@ -189,11 +198,11 @@ final class PredictionProcessor: Sendable {
         }
         let decoded: OIPRequest
         do {
-            decoded = try OIPRequest.decode(value)
+            decoded = protobuf ? try OIPProtobuf.decodeRequest(value) : try OIPRequest.decode(value)
         } catch {
             return fail("undecodable", "request is not an OIP v2 inference request: \(Self.reason(error))")
         }
-        requests[index].id = decoded.id
+        if !decoded.id.isEmpty { requests[index].id = decoded.id }
         requests[index].model = decoded.modelName
         if let tenant = requests[index].tenant, snapshot.exceededTenants.contains(tenant) {
             return fail("quota_exceeded", "tenant \(tenant) is over its prediction quota")
@@ -234,7 +243,8 @@ final class PredictionProcessor: Sendable {
         return network
     }
 
-    private func resultMessage(for request: Request, type: String, shadow: Bool, time: String, body: [UInt8]) -> KafkaProducerMessage {
+    private func resultMessage(for request: Request, type: String, shadow: Bool, time: String, body: [UInt8],
+                               contentType: String) -> KafkaProducerMessage {
         var headers = [
             KafkaHeader(name: CloudEventHeader.specVersion, string: CloudEvent.specVersion),
             // Deterministic: a batch redone after a crash re-emits the same ce_id, which consumers dedupe.
@@ -245,15 +255,20 @@ final class PredictionProcessor: Sendable {
             KafkaHeader(name: CloudEventHeader.subject, string: request.id),
         ]
         if let tenant = request.tenant { headers.append(KafkaHeader(name: CloudEventHeader.tenantId, string: tenant)) }
-        headers.append(KafkaHeader(name: CloudEventHeader.contentType, string: CloudEvent.jsonContentType))
+        headers.append(KafkaHeader(name: CloudEventHeader.contentType, string: contentType))
         return KafkaProducerMessage(topic: resultsTopic, key: Array(request.id.utf8), value: body, headers: headers)
     }
 
     /// `ic:pred:v1:<model>:<version>:<first 128 bits of SHA-256 of the input rows>`.
     static func cacheKey(model: String, _ job: Job) -> String {
         let digest = job.values.withUnsafeBytes { SHA256.hash(data: $0) }
-        let hex = digest.prefix(16).map { String(format: "%02x", $0) }.joined()
-        return "ic:pred:v1:\(model):\(job.version):\(hex)"
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var hex = [UInt8](repeating: 0, count: 32)
+        for (index, byte) in digest.prefix(16).enumerated() {
+            hex[2 * index] = digits[Int(byte >> 4)]
+            hex[2 * index + 1] = digits[Int(byte & 15)]
+        }
+        return "ic:pred:v1:\(model):\(job.version):\(String(decoding: hex, as: UTF8.self))"
     }
 
     static func reason(_ error: any Error) -> String {

@@ -1,0 +1,151 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import IntelliCoreEvents
+import IntelliCoreKafka
+import IntelliCoreModels
+import Logging
+
+/// End to end through Kafka against a running inference service (`./intellicore dev up`):
+/// registers a 32-64-64-2 MLP, produces N `PredictionRequested` at an offered rate, consumes
+/// every answer, and prints sustained predictions/s and request-to-result latency percentiles.
+///   inference-benchmark [--requests 200000] [--rate 0 (as fast as possible)] [--rows 1]
+///                       [--bootstrap 127.0.0.1:19092] [--http http://127.0.0.1:19083]
+@main
+struct InferenceBenchmark {
+    static func main() async throws {
+        let options = Options(CommandLine.arguments.dropFirst())
+        var logger = Logger(label: "inference-benchmark")
+        logger.logLevel = .warning
+        let model = "bench-\(UInt32.random(in: 0...UInt32.max))"
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: options.bootstrap), logger: logger)
+        let admin = try KafkaAdmin(bootstrapServers: options.bootstrap, logger: logger)
+        let names = TopicNames()
+        let resultPartitions = try await admin.topics()[names[.predictionResults]] ?? 8
+
+        var generator = SeededGenerator(seed: 2026)
+        let artifact = FeedForwardArtifact.randomMLP(widths: [32, 64, 64, 2], using: &generator)
+        for event in [try CloudEvent(ModelVersionRegistered(modelName: model, version: 1, tenantId: "bench", algorithm: "mlp",
+                                                            artifact: try ArtifactCodec.encode(artifact), metrics: [:], parameters: [:]), source: "/bench"),
+                      try CloudEvent(ModelDeployed(modelName: model, alias: "champion", version: 1, trafficPolicy: .single(1)), source: "/bench")] {
+            try await producer.send(KafkaProducerMessage(event: event, topic: names[.models], key: model))
+        }
+        guard try await waitUntilReady("\(options.http)/v2/models/\(model)/ready") else {
+            report("inference did not load \(model) in 60 s; is ./intellicore dev up running?"); exit(1)
+        }
+
+        // Results consumer positioned at the end before anything is produced.
+        let consumer = try KafkaConsumer(configuration: .init(bootstrapServers: options.bootstrap, groupId: nil), logger: logger)
+        try consumer.assign((0..<resultPartitions).map { KafkaTopicPartition(topic: names[.predictionResults], partition: Int32($0), offset: KafkaOffset.end) })
+        _ = try await consumer.poll(maxMessages: 1, timeout: .seconds(2))
+
+        // Requests prepared up front so producing measures the platform, not the benchmark.
+        // Built as text the way an outside producer would; Codable would take ~40 µs a request here.
+        let template = try CloudEvent(PredictionRequested(id: "", modelName: model, inputs: []), source: "/bench", tenantId: "bench")
+        let requests: [KafkaProducerMessage] = (0..<options.requests).map { i in
+            let values = (0..<32 * options.rows).map { _ in String((Double.random(in: -2...2, using: &generator) * 1000).rounded() / 1000) }
+            let json = "{\"id\":\"b\(i)\",\"model_name\":\"\(model)\",\"inputs\":[{\"name\":\"input\",\"shape\":[\(options.rows),32],"
+                + "\"datatype\":\"FP32\",\"data\":[\(values.joined(separator: ","))]}]}"
+            var event = template
+            event.id = "bench-\(i)-\(model)"
+            event.subject = "b\(i)"
+            event.data = Array(json.utf8)
+            return KafkaProducerMessage(event: event, topic: names[.predictionRequests], key: "entity-\(i)")
+        }
+        report("model \(model): \(options.requests) requests of \(options.rows) row(s), offered \(options.rate == 0 ? "as fast as possible" : "\(options.rate)/s"), \(requests[0].value!.count)-byte payloads")
+
+        let clock = ContinuousClock()
+        let origin = clock.now
+        // Sends in chunks on schedule, never waiting for one chunk's acknowledgements before the
+        // next is due (up to 64 chunks in flight), so the offered load is what was asked for.
+        let sender = Task { () -> [Double] in
+            var sentAt = [Double](repeating: 0, count: requests.count)
+            let chunk = options.rate == 0 ? 2000 : max(1, options.rate / 1000)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                var index = 0, inFlight = 0
+                while index < requests.count {
+                    if options.rate > 0 {
+                        let due = origin + .nanoseconds(Int64(Double(index) / Double(options.rate) * 1e9))
+                        if due > clock.now { try await Task.sleep(until: due, clock: clock) }
+                    }
+                    if inFlight >= 64 { try await group.next(); inFlight -= 1 }
+                    let end = min(index + chunk, requests.count)
+                    let now = (clock.now - origin) / .seconds(1)
+                    for i in index..<end { sentAt[i] = now }
+                    let batch = Array(requests[index..<end])
+                    group.addTask { for result in try await producer.send(batch) { _ = try result.get() } }
+                    inFlight += 1
+                    index = end
+                }
+                try await group.waitForAll()
+            }
+            return sentAt
+        }
+
+        var latencies: [Double] = []
+        latencies.reserveCapacity(options.requests)
+        var receivedAt = [Double](repeating: -1, count: options.requests)
+        var answered = 0, failed = 0
+        let deadline = clock.now + .seconds(300)
+        while answered < options.requests && clock.now < deadline {
+            let batch = try await consumer.poll(maxMessages: 5000, timeout: .milliseconds(50))
+            let now = (clock.now - origin) / .seconds(1)
+            for message in batch {
+                guard let subject = message.headers.string(named: CloudEventHeader.subject), subject.hasPrefix("b"),
+                      let index = Int(subject.dropFirst()), index < options.requests, receivedAt[index] < 0 else { continue }
+                receivedAt[index] = now
+                answered += 1
+                if message.headers.string(named: CloudEventHeader.type) != PredictionCompleted.eventType { failed += 1 }
+            }
+        }
+        let sentAt = try await sender.value
+        for i in 0..<options.requests where receivedAt[i] >= 0 { latencies.append(receivedAt[i] - sentAt[i]) }
+        latencies.sort()
+        let firstSent = sentAt.min() ?? 0, lastReceived = receivedAt.max() ?? 0
+        func percentile(_ p: Double) -> Double { latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] * 1000 }
+        report(String(format: "answered %d/%d (%d failed) in %.2f s: sustained %.0f predictions/s (%.0f rows/s)",
+                      answered, options.requests, failed, lastReceived - firstSent, Double(answered) / (lastReceived - firstSent),
+                      Double(answered * options.rows) / (lastReceived - firstSent)))
+        report(String(format: "latency request→result: p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms",
+                      percentile(0.5), percentile(0.9), percentile(0.99), (latencies.last ?? .nan) * 1000))
+        await consumer.close()
+        await producer.shutdown()
+    }
+
+    static func waitUntilReady(_ url: String) async throws -> Bool {
+        for _ in 0..<600 {
+            if let (_, response) = try? await URLSession.shared.data(from: URL(string: url)!),
+               (response as? HTTPURLResponse)?.statusCode == 200 { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+
+    static func report(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+}
+
+struct Options {
+    var requests = 200_000
+    var rate = 0
+    var rows = 1
+    var bootstrap = "127.0.0.1:19092"
+    var http = "http://127.0.0.1:19083"
+
+    init(_ arguments: ArraySlice<String>) {
+        var iterator = arguments.makeIterator()
+        while let flag = iterator.next() {
+            let value = iterator.next() ?? ""
+            switch flag {
+            case "--requests": requests = Int(value) ?? requests
+            case "--rate": rate = Int(value) ?? rate
+            case "--rows": rows = Int(value) ?? rows
+            case "--bootstrap": bootstrap = value
+            case "--http": http = value
+            default: FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8)); exit(2)
+            }
+        }
+    }
+}

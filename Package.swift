@@ -126,7 +126,7 @@ let package = Package(
                     path: "Tests/IntelliCoreServiceKitTests", swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: [
                         "IntelliCoreEvents", "IntelliCoreKafka", "IntelliCorePostgres",
-                        "IntelliCoreRedis", "IntelliCoreServiceKit", "IntelliCoreModels", "IntelliCoreNumerics",
+                        "IntelliCoreRedis", "IntelliCoreServiceKit", "IntelliCoreModels", "IntelliCoreNumerics", "Inference",
                         .product(name: "PostgresNIO", package: "postgres-nio"),
                     ],
                     path: "Tests/IntegrationTests", swiftSettings: swiftSettings),

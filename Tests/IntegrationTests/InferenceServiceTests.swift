@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+@testable import Inference
 import IntelliCoreEvents
 import IntelliCoreKafka
 import IntelliCoreModels
@@ -174,8 +175,16 @@ struct InferenceServiceTests {
         var oversized = try h.request("oversized", key: "o", inputs: Self.features([1, 2, 3, 4]))
         oversized.value! += Array(repeating: UInt8(ascii: " "), count: 5000)
         bad += [infinite, undecodable, oversized, KafkaProducerMessage(topic: h.topic(.predictionRequests), key: "junk", value: Array("junk".utf8))]
+        // The same model asked in OIP protobuf, answered in protobuf.
+        var protobuf = try h.request("protobuf", key: "p", inputs: Self.features([1, 2, 3, 4]))
+        protobuf.value = Self.protobufRequest(id: "protobuf", model: h.model, values: [1, 2, 3, 4])
+        protobuf.headers = protobuf.headers.map { $0.name == "content-type" ? KafkaHeader(name: "content-type", string: "application/x-protobuf") : $0 }
+        bad.append(protobuf)
         for result in try await h.producer.send(bad) { _ = try result.get() }
-        #expect(try await h.awaitResults(timeout: .seconds(60)) { $0.filter { $0.headers.string(named: "ce_type") != nil }.count >= 10 })
+        #expect(try await h.awaitResults(timeout: .seconds(60)) { $0.filter { $0.headers.string(named: "ce_type") != nil }.count >= 11 })
+        let protobufAnswers = h.results.filter { $0.headers.string(named: "content-type") == "application/x-protobuf" }
+        #expect(!protobufAnswers.isEmpty && protobufAnswers.allSatisfy { $0.headers.string(named: "ce_subject") == "protobuf" })
+        h.results.removeAll { $0.headers.string(named: "content-type") == "application/x-protobuf" }
         let byId = Dictionary(grouping: try Self.answers(h.results).filter { !$0.shadow }, by: \.id)
         #expect(byId["explicit"]?.first?.version == "2" && byId["explicit"]?.first?.type == PredictionCompleted.eventType)
         let expectedCodes = ["quota": "quota_exceeded", "shape": "invalid_shape", "datatype": "invalid_datatype", "unknown-model": "unknown_model",
@@ -207,6 +216,22 @@ struct InferenceServiceTests {
         h.process?.signal(SIGTERM)
         #expect(try await h.process?.waitForExit(timeout: .seconds(20)) == true)
         #expect(h.process?.exitedCleanly == true)
+    }
+
+    /// A `ModelInferRequest` with one `[1, n]` FP32 input, written with the service's own wire writer.
+    static func protobufRequest(id: String, model: String, values: [Float]) -> [UInt8] {
+        var contents = OIPProtobuf.Writer()
+        contents.tag(6, 2)
+        contents.varint(UInt64(values.count * 4))
+        for value in values { contents.bytes += withUnsafeBytes(of: value.bitPattern.littleEndian, Array.init) }
+        var shape = OIPProtobuf.Writer()
+        shape.varint(1)
+        shape.varint(UInt64(values.count))
+        var tensor = OIPProtobuf.Writer()
+        tensor.string(1, "input"); tensor.string(2, "FP32"); tensor.message(3, shape.bytes); tensor.message(5, contents.bytes)
+        var request = OIPProtobuf.Writer()
+        request.string(1, model); request.string(3, id); request.message(5, tensor.bytes)
+        return request.bytes
     }
 
     static func cacheHits(_ h: Harness) async -> Double {

@@ -6,6 +6,7 @@ import Logging
 /// Produce and consume throughput of the Swift client beside a raw librdkafka loop, same broker,
 /// same run, 200-byte messages. Usage:
 ///   kafka-benchmark [--bootstrap 127.0.0.1:19092] [--messages 500000] [--size 200] [--rounds 1]
+///   kafka-benchmark --latency 1000     (one record at a time: produce→consume latency percentiles)
 @main
 struct KafkaBenchmark {
     static func main() async throws {
@@ -14,6 +15,20 @@ struct KafkaBenchmark {
         logger.logLevel = .warning
         report("librdkafka \(KafkaClientVersion.linked), broker \(options.bootstrap), \(options.messages) messages of \(options.size) bytes, \(options.partitions) partitions")
         let admin = try KafkaAdmin(bootstrapServers: options.bootstrap, logger: logger)
+        if options.latency > 0 {
+            let base = "bench.latency.\(ProcessInfo.processInfo.processIdentifier)-\(Int(Date().timeIntervalSince1970))"
+            for (group, partitions) in [(nil, 1), ("bench-latency-\(base)", 1), (nil, 8), ("bench-latency-8-\(base)", 8)] as [(String?, Int)] {
+                let topic = base + (group == nil ? ".assigned" : ".group") + ".\(partitions)"
+                try await admin.createTopics([KafkaTopicSpec(name: topic, partitions: partitions)])
+                let latencies = try await LatencyProbe.run(bootstrap: options.bootstrap, topic: topic, partitions: partitions, count: options.latency,
+                                                           interval: .milliseconds(5), group: group, logger: logger)
+                func percentile(_ p: Double) -> Double { latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
+                report(String(format: "produce→consume latency (%@, %d partition(s), records on one), %d records one at a time: p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms",
+                              group == nil ? "assigned" : "consumer group", partitions, latencies.count,
+                              percentile(0.5), percentile(0.9), percentile(0.99), latencies.last ?? .nan))
+            }
+            return
+        }
         let payload = [UInt8](repeating: UInt8(ascii: "x"), count: options.size)
         var rows: [(String, Double)] = []
         for round in 1...options.rounds {
@@ -49,6 +64,8 @@ struct Options {
     var size = 200
     var partitions = 4
     var rounds = 1
+    /// When > 0: measure one-at-a-time produce→consume latency over this many records instead.
+    var latency = 0
 
     init(_ arguments: ArraySlice<String>) {
         var iterator = arguments.makeIterator()
@@ -60,6 +77,7 @@ struct Options {
             case "--size": size = Int(value) ?? size
             case "--partitions": partitions = Int(value) ?? partitions
             case "--rounds": rounds = Int(value) ?? rounds
+            case "--latency": latency = Int(value) ?? latency
             default: FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8)); exit(2)
             }
         }

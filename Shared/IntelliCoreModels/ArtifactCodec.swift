@@ -54,16 +54,7 @@ public enum ArtifactCodec {
         }
         defer { deflateEnd(&stream) }
         var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(input.count))) + 32)
-        var mutableInput = input
-        let status = mutableInput.withUnsafeMutableBufferPointer { source in
-            output.withUnsafeMutableBufferPointer { target in
-                stream.next_in = source.baseAddress
-                stream.avail_in = uInt(source.count)
-                stream.next_out = target.baseAddress
-                stream.avail_out = uInt(target.count)
-                return deflate(&stream, Z_FINISH)
-            }
-        }
+        let status = finish(&stream, input: input, output: &output) { deflate($0, Z_FINISH) }
         guard status == Z_STREAM_END else { throw ModelError(.corruptArtifact, "zlib deflate failed (\(status))") }
         return Array(output.prefix(Int(stream.total_out)))
     }
@@ -76,19 +67,25 @@ public enum ArtifactCodec {
         }
         defer { inflateEnd(&stream) }
         var output = [UInt8](repeating: 0, count: max(expectedSize, 1))
-        var mutableInput = input
-        let status = mutableInput.withUnsafeMutableBufferPointer { source in
+        let status = finish(&stream, input: input, output: &output) { inflate($0, Z_FINISH) }
+        guard status == Z_STREAM_END, Int(stream.total_out) == expectedSize else {
+            throw ModelError(.corruptArtifact, "artifact does not decompress to its declared size")
+        }
+        return output
+    }
+
+    /// Points the stream at the whole input and output and runs one finishing step.
+    private static func finish(_ stream: inout z_stream, input: [UInt8], output: inout [UInt8],
+                               step: (UnsafeMutablePointer<z_stream>) -> Int32) -> Int32 {
+        var source = input
+        return source.withUnsafeMutableBufferPointer { source in
             output.withUnsafeMutableBufferPointer { target in
                 stream.next_in = source.baseAddress
                 stream.avail_in = uInt(source.count)
                 stream.next_out = target.baseAddress
                 stream.avail_out = uInt(target.count)
-                return inflate(&stream, Z_FINISH)
+                return step(&stream)
             }
         }
-        guard status == Z_STREAM_END, Int(stream.total_out) == expectedSize else {
-            throw ModelError(.corruptArtifact, "artifact does not decompress to its declared size")
-        }
-        return output
     }
 }

@@ -69,9 +69,7 @@ public final class CUDABackend: NumericsBackend, @unchecked Sendable {
     public func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                       a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                       beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) throws(NumericsError) {
-        guard m >= 0, n >= 0, k >= 0, lda >= (transposeA ? m : k), ldb >= (transposeB ? k : n), ldc >= n else {
-            throw NumericsError(.shapeMismatch, "sgemm m=\(m) n=\(n) k=\(k) with strides lda=\(lda) ldb=\(ldb) ldc=\(ldc)")
-        }
+        try validateSgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc)
         guard m > 0, n > 0 else { return }
         let bytesA = (transposeA ? k : m) * lda * 4, bytesB = (transposeB ? n : k) * ldb * 4, bytesC = m * ldc * 4
         lock.lock()

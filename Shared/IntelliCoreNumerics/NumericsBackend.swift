@@ -13,6 +13,15 @@ public protocol NumericsBackend: Sendable {
                beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) throws(NumericsError)
 }
 
+extension NumericsBackend {
+    /// Checks an sgemm call's dimensions and strides; every backend calls it before computing.
+    public func validateSgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, lda: Int, ldb: Int, ldc: Int) throws(NumericsError) {
+        guard m >= 0, n >= 0, k >= 0, lda >= (transposeA ? m : k), ldb >= (transposeB ? k : n), ldc >= n else {
+            throw NumericsError(.shapeMismatch, "sgemm m=\(m) n=\(n) k=\(k) with strides lda=\(lda) ldb=\(ldb) ldc=\(ldc)")
+        }
+    }
+}
+
 /// One error type for the numerics module.
 public struct NumericsError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {

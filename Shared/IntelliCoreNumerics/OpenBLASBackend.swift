@@ -15,9 +15,7 @@ public struct OpenBLASBackend: NumericsBackend {
     public func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                       a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                       beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) throws(NumericsError) {
-        guard m >= 0, n >= 0, k >= 0, lda >= (transposeA ? m : k), ldb >= (transposeB ? k : n), ldc >= n else {
-            throw NumericsError(.shapeMismatch, "sgemm m=\(m) n=\(n) k=\(k) with strides lda=\(lda) ldb=\(ldb) ldc=\(ldc)")
-        }
+        try validateSgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc)
         guard m > 0, n > 0 else { return }
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))

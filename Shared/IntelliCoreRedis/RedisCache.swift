@@ -52,10 +52,13 @@ public final class RedisCache: Sendable {
         } else {
             values = Array(repeating: nil, count: keys.count)
         }
-        let found = values.reduce(0) { $0 + ($1 == nil ? 0 : 1) }
-        hits.increment(by: found)
-        misses.increment(by: keys.count - found)
+        recordLookups(found: values.reduce(0) { $0 + ($1 == nil ? 0 : 1) }, asked: keys.count)
         return values
+    }
+
+    func recordLookups(found: Int, asked: Int) {
+        hits.increment(by: found)
+        misses.increment(by: asked - found)
     }
 
     public func set(_ key: String, value: [UInt8], ttl: Duration) async {
@@ -84,7 +87,7 @@ public final class RedisCache: Sendable {
         return true
     }
 
-    private func run(_ commands: [[[UInt8]]]) async -> [Reply]? {
+    func run(_ commands: [[[UInt8]]]) async -> [Reply]? {
         let outcome = try? await thread.run { [connection] () -> [Reply]? in
             try? connection.value.pipeline(commands)
         }
@@ -101,4 +104,47 @@ public final class RedisCache: Sendable {
 final class ConnectionBox: @unchecked Sendable {
     let value: RedisConnection
     init(_ value: RedisConnection) { self.value = value }
+}
+
+extension RedisCache {
+    /// Reads fields of several hashes in one pipelined round trip (`HMGET` per hash).
+    /// An unreachable Redis answers all misses.
+    public func hashGet(_ requests: [(key: String, fields: [String])]) async -> [[[UInt8]?]] {
+        let wanted = requests.filter { !$0.fields.isEmpty }
+        guard !wanted.isEmpty else { return requests.map { _ in [] } }
+        let commands = wanted.map { [Array("HMGET".utf8), Array($0.key.utf8)] + $0.fields.map { Array($0.utf8) } }
+        let replies = await run(commands)
+        var answers: [[[UInt8]?]] = []
+        var replyIndex = 0
+        var found = 0, asked = 0
+        for request in requests {
+            guard !request.fields.isEmpty else { answers.append([]); continue }
+            asked += request.fields.count
+            if let replies, case .array(let items) = replies[replyIndex], items.count == request.fields.count {
+                let values = items.map(\.bytes)
+                found += values.reduce(0) { $0 + ($1 == nil ? 0 : 1) }
+                answers.append(values)
+            } else {
+                answers.append(Array(repeating: nil, count: request.fields.count))
+            }
+            replyIndex += 1
+        }
+        recordLookups(found: found, asked: asked)
+        return answers
+    }
+
+    /// Writes fields into several hashes in one pipelined round trip; each hash gets `ttl` when it
+    /// is created (`PEXPIRE … NX`), so a hash expires as a whole.
+    public func hashSet(_ writes: [(key: String, entries: [(field: String, value: [UInt8])])], ttl: Duration) async {
+        let milliseconds = Array(String(max(1, ttl.components.seconds * 1000 + ttl.components.attoseconds / 1_000_000_000_000_000)).utf8)
+        var commands: [[[UInt8]]] = []
+        for write in writes where !write.entries.isEmpty {
+            var command = [Array("HSET".utf8), Array(write.key.utf8)]
+            for entry in write.entries { command += [Array(entry.field.utf8), entry.value] }
+            commands.append(command)
+            commands.append([Array("PEXPIRE".utf8), Array(write.key.utf8), milliseconds, Array("NX".utf8)])
+        }
+        guard !commands.isEmpty else { return }
+        _ = await run(commands)
+    }
 }

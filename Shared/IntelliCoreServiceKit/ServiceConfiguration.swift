@@ -25,7 +25,7 @@ public struct ServiceConfiguration: Sendable {
     public var logLevel: Logger.Level
 
     public init(service: String, defaultHTTPPort: Int, environment: [String: String]) throws(ConfigurationError) {
-        var reader = EnvironmentReader(environment)
+        let reader = EnvironmentReader(environment)
         serviceName = service
         httpHost = reader.string("SERVICE_HTTP_HOST", default: "127.0.0.1")
         httpPort = try reader.port("SERVICE_HTTP_PORT", default: defaultHTTPPort)
@@ -68,22 +68,23 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     public var description: String { "configuration error: \(variable) \(message)" }
 }
 
-struct EnvironmentReader {
+/// Reads typed values from environment variables with errors that name the variable.
+public struct EnvironmentReader {
     let environment: [String: String]
 
-    init(_ environment: [String: String]) {
+    public init(_ environment: [String: String]) {
         self.environment = environment
     }
 
-    func optionalString(_ name: String) -> String? {
+    public func optionalString(_ name: String) -> String? {
         environment[name].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    func string(_ name: String, default value: String) -> String {
+    public func string(_ name: String, default value: String) -> String {
         optionalString(name) ?? value
     }
 
-    func integer(_ name: String, default value: Int, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+    public func integer(_ name: String, default value: Int, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
         guard let text = optionalString(name) else { return value }
         guard let number = Int(text), range.contains(number) else {
             throw ConfigurationError(variable: name, message: "must be a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
@@ -91,7 +92,7 @@ struct EnvironmentReader {
         return number
     }
 
-    func port(_ name: String, default value: Int) throws(ConfigurationError) -> Int {
+    public func port(_ name: String, default value: Int) throws(ConfigurationError) -> Int {
         try integer(name, default: value, range: 1...65535)
     }
 }

@@ -80,8 +80,9 @@ struct InferenceServiceTests {
         let data: [Double]
     }
 
+    /// The JSON answers among `messages` (protobuf answers are checked where they are asked for).
     static func answers(_ messages: [KafkaConsumerMessage]) throws -> [Answer] {
-        try messages.map { message in
+        try messages.filter { $0.headers.string(named: "content-type") == "application/json" }.map { message in
             let event = try message.cloudEvent()
             if event.type == PredictionCompleted.eventType {
                 let completed = try event.decode(as: PredictionCompleted.self)

@@ -19,19 +19,13 @@ struct InferenceSettings: Sendable {
     var blasThreads: Int
 
     init(environment: [String: String]) throws(ConfigurationError) {
-        func integer(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
-            guard let text = environment[name], !text.isEmpty else { return fallback }
-            guard let value = Int(text), range.contains(value) else {
-                throw ConfigurationError(variable: name, message: "must be a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
-            }
-            return value
-        }
-        cacheTTLSeconds = try integer("INFERENCE_CACHE_TTL_SECONDS", 300, 0...86_400 * 30)
-        modelMemoryBytes = try integer("INFERENCE_MODEL_MEMORY_MB", 512, 1...1_000_000) << 20
-        maxBatch = try integer("INFERENCE_MAX_BATCH", 1024, 1...100_000)
-        maxRequestBytes = try integer("INFERENCE_MAX_REQUEST_BYTES", 1 << 20, 256...(64 << 20))
-        blasThreads = try integer("INFERENCE_BLAS_THREADS", 1, 1...256)
-        backend = environment["INFERENCE_BACKEND"].flatMap { $0.isEmpty ? nil : $0.lowercased() } ?? "openblas"
+        let reader = EnvironmentReader(environment)
+        cacheTTLSeconds = try reader.integer("INFERENCE_CACHE_TTL_SECONDS", default: 300, range: 0...86_400 * 30)
+        modelMemoryBytes = try reader.integer("INFERENCE_MODEL_MEMORY_MB", default: 512, range: 1...1_000_000) << 20
+        maxBatch = try reader.integer("INFERENCE_MAX_BATCH", default: 1024, range: 1...100_000)
+        maxRequestBytes = try reader.integer("INFERENCE_MAX_REQUEST_BYTES", default: 1 << 20, range: 256...(64 << 20))
+        blasThreads = try reader.integer("INFERENCE_BLAS_THREADS", default: 1, range: 1...256)
+        backend = reader.string("INFERENCE_BACKEND", default: "openblas").lowercased()
         guard ["openblas", "cuda"].contains(backend) else {
             throw ConfigurationError(variable: "INFERENCE_BACKEND", message: "must be openblas or cuda, got \"\(backend)\"")
         }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import IntelliCoreEvents
 import IntelliCoreKafka
@@ -98,13 +97,26 @@ final class PredictionProcessor: Sendable {
             await appendRequest(message, into: &requests, jobs: &jobs, failures: &failures, snapshot: snapshot, output: &output, batchStart: batchStart)
         }
 
-        // One MGET for the whole batch.
+        // One pipelined round trip reads the whole batch's cache entries.
+        let bucket = ResultCacheLayout.bucket(now: batchStart, ttlSeconds: settings.cacheTTLSeconds)
         if settings.cacheTTLSeconds > 0, !jobs.isEmpty {
-            for index in jobs.indices { jobs[index].cacheKey = Self.cacheKey(model: requests[jobs[index].request].model!, jobs[index]) }
-            let cached = await cache.mget(jobs.map(\.cacheKey))
-            for (index, hit) in cached.enumerated() {
-                guard let hit, hit.count == jobs[index].rows * jobs[index].network.outputWidth * 4 else { continue }
-                jobs[index].output = hit.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            var byHash: [ResultCacheLayout.Group: [Int]] = [:]
+            for index in jobs.indices {
+                jobs[index].cacheKey = ResultCacheLayout.field(for: jobs[index].values)
+                byHash[ResultCacheLayout.Group(model: requests[jobs[index].request].model!, version: jobs[index].version), default: []].append(index)
+            }
+            let groups = Array(byHash)
+            let lookups = groups.flatMap { group, members in
+                [bucket, bucket - 1].map { (key: ResultCacheLayout.key(group, bucket: $0), fields: members.map { jobs[$0].cacheKey }) }
+            }
+            let answers = await cache.hashGet(lookups)
+            for (position, (_, members)) in groups.enumerated() {
+                for (offset, member) in members.enumerated() {
+                    let expected = jobs[member].rows * jobs[member].network.outputWidth * 4
+                    guard let hit = [answers[2 * position][offset], answers[2 * position + 1][offset]].compactMap({ $0 }).first(where: { $0.count == expected })
+                    else { continue }
+                    jobs[member].output = hit.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+                }
             }
         }
 
@@ -114,7 +126,7 @@ final class PredictionProcessor: Sendable {
         for (index, job) in jobs.enumerated() where job.output == nil {
             groups[LoadedModelCache.Key(model: requests[job.request].model!, version: job.version), default: []].append(index)
         }
-        var fresh: [(key: String, value: [UInt8])] = []
+        var fresh: [ResultCacheLayout.Group: [(field: String, value: [UInt8])]] = [:]
         for (key, members) in groups {
             let network = jobs[members[0]].network
             let totalRows = members.reduce(0) { $0 + jobs[$1].rows }
@@ -132,7 +144,8 @@ final class PredictionProcessor: Sendable {
                     jobs[member].output = slice
                     offset += jobs[member].rows * width
                     if settings.cacheTTLSeconds > 0 {
-                        fresh.append((jobs[member].cacheKey, slice.withUnsafeBytes { Array($0) }))
+                        fresh[ResultCacheLayout.Group(model: key.model, version: key.version), default: []]
+                            .append((jobs[member].cacheKey, slice.withUnsafeBytes { Array($0) }))
                     }
                 }
             } catch {
@@ -143,7 +156,10 @@ final class PredictionProcessor: Sendable {
             }
         }
         let computeSeconds = (ContinuousClock.now - computeStart) / .seconds(1)
-        if !fresh.isEmpty { await cache.set(fresh, ttl: .seconds(settings.cacheTTLSeconds)) }
+        if !fresh.isEmpty {
+            await cache.hashSet(fresh.map { (key: ResultCacheLayout.key($0.key, bucket: bucket), entries: $0.value) },
+                                ttl: .seconds(ResultCacheLayout.bucketSeconds(ttlSeconds: settings.cacheTTLSeconds) * 2))
+        }
 
         // Answers.
         let now = Date()
@@ -257,18 +273,6 @@ final class PredictionProcessor: Sendable {
         if let tenant = request.tenant { headers.append(KafkaHeader(name: CloudEventHeader.tenantId, string: tenant)) }
         headers.append(KafkaHeader(name: CloudEventHeader.contentType, string: contentType))
         return KafkaProducerMessage(topic: resultsTopic, key: Array(request.id.utf8), value: body, headers: headers)
-    }
-
-    /// `ic:pred:v1:<model>:<version>:<first 128 bits of SHA-256 of the input rows>`.
-    static func cacheKey(model: String, _ job: Job) -> String {
-        let digest = job.values.withUnsafeBytes { SHA256.hash(data: $0) }
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var hex = [UInt8](repeating: 0, count: 32)
-        for (index, byte) in digest.prefix(16).enumerated() {
-            hex[2 * index] = digits[Int(byte >> 4)]
-            hex[2 * index + 1] = digits[Int(byte & 15)]
-        }
-        return "ic:pred:v1:\(model):\(job.version):\(String(decoding: hex, as: UTF8.self))"
     }
 
     static func reason(_ error: any Error) -> String {

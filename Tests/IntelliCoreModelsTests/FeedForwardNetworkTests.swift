@@ -62,4 +62,22 @@ import Testing
         }
         #expect(error?.code == .invalidInput)
     }
+
+    /// The artifact JSON shape documented in docs/model-artifacts.md.
+    @Test func documentedArtifactShapeDecodes() throws {
+        let json = """
+            {"input_schema": {"tensor_name": "input", "features": [
+                {"name": "tenure_months", "preprocessing": {"standardize": {"mean": 21.4, "standard_deviation": 9.8}}},
+                {"name": "plan", "preprocessing": {"one_hot": {"categories": ["free", "pro"]}}},
+                {"name": "monthly_spend", "preprocessing": {"none": {}}}]},
+             "layers": [{"inputs": 4, "outputs": 2, "activation": "softmax", "weights": [1, 0, 0, 0, 0, 1, 0, 0], "bias": [0, 0]}],
+             "output_name": "probabilities", "labels": ["stays", "churns"]}
+            """
+        let artifact = try ArtifactCodec.decode(json: Array(json.utf8))
+        #expect(artifact.inputSchema.features[0].preprocessing == .standardize(mean: 21.4, standardDeviation: 9.8))
+        #expect(artifact.inputSchema.features[1].preprocessing == .oneHot(categories: ["free", "pro"]))
+        #expect(artifact.inputSchema.features[2].preprocessing == FeatureSpec.Preprocessing.none)
+        let network = try FeedForwardNetwork(artifact)
+        #expect(network.rawInputWidth == 3 && network.outputWidth == 2 && network.labels == ["stays", "churns"])
+    }
 }

@@ -17,14 +17,15 @@ struct KafkaBenchmark {
         let admin = try KafkaAdmin(bootstrapServers: options.bootstrap, logger: logger)
         if options.latency > 0 {
             let base = "bench.latency.\(ProcessInfo.processInfo.processIdentifier)-\(Int(Date().timeIntervalSince1970))"
-            for (group, partitions) in [(nil, 1), ("bench-latency-\(base)", 1), (nil, 8), ("bench-latency-8-\(base)", 8)] as [(String?, Int)] {
-                let topic = base + (group == nil ? ".assigned" : ".group") + ".\(partitions)"
+            for (group, partitions, linger) in [(nil, 1, 0), ("bench-latency-\(base)", 1, 0), (nil, 8, 0), ("bench-latency-8-\(base)", 8, 0),
+                                                (nil, 8, 5)] as [(String?, Int, Int)] {
+                let topic = base + (group == nil ? ".assigned" : ".group") + ".\(partitions).\(linger)"
                 try await admin.createTopics([KafkaTopicSpec(name: topic, partitions: partitions)])
                 let latencies = try await LatencyProbe.run(bootstrap: options.bootstrap, topic: topic, partitions: partitions, count: options.latency,
-                                                           interval: .milliseconds(5), group: group, logger: logger)
+                                                           interval: .milliseconds(5), group: group, lingerMilliseconds: linger, logger: logger)
                 func percentile(_ p: Double) -> Double { latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
-                report(String(format: "produce→consume latency (%@, %d partition(s), records on one), %d records one at a time: p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms",
-                              group == nil ? "assigned" : "consumer group", partitions, latencies.count,
+                report(String(format: "produce→consume latency (%@, %d partition(s), records on one, linger %d ms), %d records one at a time: p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms",
+                              group == nil ? "assigned" : "consumer group", partitions, linger, latencies.count,
                               percentile(0.5), percentile(0.9), percentile(0.99), latencies.last ?? .nan))
             }
             return

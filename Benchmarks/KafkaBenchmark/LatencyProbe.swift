@@ -7,8 +7,8 @@ import Logging
 /// that crosses the broker twice (request in, answer out).
 enum LatencyProbe {
     /// - Parameter group: consume as a member of this new group (subscribe) instead of assigning.
-    static func run(bootstrap: String, topic: String, partitions: Int, count: Int, interval: Duration, group: String?, logger: Logger) async throws -> [Double] {
-        let producer = try KafkaProducer(configuration: .init(bootstrapServers: bootstrap, lingerMilliseconds: 0), logger: logger)
+    static func run(bootstrap: String, topic: String, partitions: Int, count: Int, interval: Duration, group: String?, lingerMilliseconds: Int = 0, logger: Logger) async throws -> [Double] {
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: bootstrap, lingerMilliseconds: lingerMilliseconds), logger: logger)
         let consumer = try KafkaConsumer(configuration: .init(bootstrapServers: bootstrap, groupId: group), logger: logger)
         if group != nil {
             try consumer.subscribe(topics: [topic])

@@ -10,7 +10,7 @@ import Logging
 /// End to end through Kafka against a running inference service (`./intellicore dev up`):
 /// registers a 32-64-64-2 MLP, produces N `PredictionRequested` at an offered rate, consumes
 /// every answer, and prints sustained predictions/s and request-to-result latency percentiles.
-///   inference-benchmark [--requests 200000] [--rate 0 (as fast as possible)] [--rows 1]
+///   inference-benchmark [--requests 200000] [--rate 0 (as fast as possible)] [--rows 1] [--linger 5]
 ///                       [--bootstrap 127.0.0.1:19092] [--http http://127.0.0.1:19083]
 @main
 struct InferenceBenchmark {
@@ -19,7 +19,7 @@ struct InferenceBenchmark {
         var logger = Logger(label: "inference-benchmark")
         logger.logLevel = .warning
         let model = "bench-\(UInt32.random(in: 0...UInt32.max))"
-        let producer = try KafkaProducer(configuration: .init(bootstrapServers: options.bootstrap), logger: logger)
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: options.bootstrap, lingerMilliseconds: options.linger), logger: logger)
         let admin = try KafkaAdmin(bootstrapServers: options.bootstrap, logger: logger)
         let names = TopicNames()
         let resultPartitions = try await admin.topics()[names[.predictionResults]] ?? 8
@@ -131,6 +131,8 @@ struct Options {
     var requests = 200_000
     var rate = 0
     var rows = 1
+    /// The load generator's own producer linger (librdkafka `linger.ms`).
+    var linger = 5
     var bootstrap = "127.0.0.1:19092"
     var http = "http://127.0.0.1:19083"
 
@@ -142,6 +144,7 @@ struct Options {
             case "--requests": requests = Int(value) ?? requests
             case "--rate": rate = Int(value) ?? rate
             case "--rows": rows = Int(value) ?? rows
+            case "--linger": linger = Int(value) ?? linger
             case "--bootstrap": bootstrap = value
             case "--http": http = value
             default: FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8)); exit(2)

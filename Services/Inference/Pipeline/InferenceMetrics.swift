@@ -8,6 +8,9 @@ final class InferenceMetrics: Sendable {
     private let endToEnd = Metrics.Timer(label: "intellicore_inference_end_to_end_seconds", preferredDisplayUnit: .seconds)
     private let batchSize = Recorder(label: "intellicore_inference_batch_size", aggregate: true)
     private let rows = Counter(label: "intellicore_inference_rows_computed_total")
+    /// Where the consumer loop waits: for records, and for the oldest batch's delivery reports.
+    let pollWait = Metrics.Timer(label: "intellicore_inference_poll_wait_seconds", preferredDisplayUnit: .seconds)
+    let deliveryWait = Metrics.Timer(label: "intellicore_inference_delivery_wait_seconds", preferredDisplayUnit: .seconds)
     /// Counters per (model, version, shadow), made once: creating one is a registry lookup.
     private let served = Mutex<[String: Counter]>([:])
 

@@ -20,13 +20,18 @@ struct PredictionConsumer: Service {
     func run() async throws {
         try consumer.subscribe(topics: [topic])
         var inFlight: [(batch: [KafkaConsumerMessage], delivery: Task<Void, any Error>)] = []
+        let clock = ContinuousClock()
         func completeOldest() async throws {
             let oldest = inFlight.removeFirst()
+            let started = clock.now
             try await oldest.delivery.value
+            processor.metrics.deliveryWait.recordNanoseconds(Int64((clock.now - started) / .nanoseconds(1)))
             try consumer.storeOffsets(for: oldest.batch)
         }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let pollStarted = clock.now
             let batch = try await consumer.poll(maxMessages: maxBatch, timeout: .milliseconds(20))
+            processor.metrics.pollWait.recordNanoseconds(Int64((clock.now - pollStarted) / .nanoseconds(1)))
             if batch.isEmpty {
                 while !inFlight.isEmpty { try await completeOldest() }
                 continue

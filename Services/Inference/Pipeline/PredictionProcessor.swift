@@ -163,7 +163,7 @@ final class PredictionProcessor: Sendable {
 
         // Answers.
         let now = Date()
-        let time = EventCodec.formatTime(now)
+        let shared = SharedHeaders(time: EventCodec.formatTime(now))
         let finished = now.timeIntervalSince1970
         for job in jobs {
             guard let values = job.output else { continue }
@@ -177,8 +177,8 @@ final class PredictionProcessor: Sendable {
                                            queueSeconds: max(0, batchStart - request.received), computeSeconds: computeSeconds,
                                            totalSeconds: max(0, finished - request.received))
             }
-            output.results.append(resultMessage(for: request, type: PredictionCompleted.eventType, shadow: job.shadow, time: time, body: body,
-                                                contentType: request.protobuf ? OIPProtobuf.contentType : CloudEvent.jsonContentType))
+            output.results.append(resultMessage(for: request, completed: true, shadow: job.shadow, protobuf: request.protobuf,
+                                                shared: shared, body: body))
             metrics.recordServed(model: request.model!, version: job.version, shadow: job.shadow,
                                  queue: batchStart - request.received, total: finished - request.received)
         }
@@ -186,8 +186,7 @@ final class PredictionProcessor: Sendable {
             let request = requests[failure.request]
             let body = OIPResultEncoder.failed(id: request.id, model: request.model, version: failure.version, code: failure.code,
                                                message: failure.message, shadow: false)
-            output.results.append(resultMessage(for: request, type: PredictionFailed.eventType, shadow: false, time: time, body: body,
-                                                contentType: CloudEvent.jsonContentType))
+            output.results.append(resultMessage(for: request, completed: false, shadow: false, protobuf: false, shared: shared, body: body))
             metrics.recordFailure(code: failure.code)
         }
         metrics.recordBatch(size: messages.count)
@@ -259,19 +258,35 @@ final class PredictionProcessor: Sendable {
         return network
     }
 
-    private func resultMessage(for request: Request, type: String, shadow: Bool, time: String, body: [UInt8],
-                               contentType: String) -> KafkaProducerMessage {
+    /// Header values shared by every answer of a batch, built once: per-answer header arrays were
+    /// a visible share of the allocations in the profile.
+    struct SharedHeaders {
+        let specVersion = KafkaHeader(name: CloudEventHeader.specVersion, string: CloudEvent.specVersion)
+        let source = KafkaHeader(name: CloudEventHeader.source, string: "/intellicore/inference")
+        let completed = KafkaHeader(name: CloudEventHeader.type, string: PredictionCompleted.eventType)
+        let failed = KafkaHeader(name: CloudEventHeader.type, string: PredictionFailed.eventType)
+        let json = KafkaHeader(name: CloudEventHeader.contentType, string: CloudEvent.jsonContentType)
+        let protobuf = KafkaHeader(name: CloudEventHeader.contentType, string: OIPProtobuf.contentType)
+        let time: KafkaHeader
+
+        init(time: String) {
+            self.time = KafkaHeader(name: CloudEventHeader.time, string: time)
+        }
+    }
+
+    private func resultMessage(for request: Request, completed: Bool, shadow: Bool, protobuf: Bool, shared: SharedHeaders,
+                               body: [UInt8]) -> KafkaProducerMessage {
         var headers = [
-            KafkaHeader(name: CloudEventHeader.specVersion, string: CloudEvent.specVersion),
+            shared.specVersion,
             // Deterministic: a batch redone after a crash re-emits the same ce_id, which consumers dedupe.
             KafkaHeader(name: CloudEventHeader.id, string: request.eventId + (shadow ? "/shadow" : "/result")),
-            KafkaHeader(name: CloudEventHeader.source, string: "/intellicore/inference"),
-            KafkaHeader(name: CloudEventHeader.type, string: type),
-            KafkaHeader(name: CloudEventHeader.time, string: time),
+            shared.source,
+            completed ? shared.completed : shared.failed,
+            shared.time,
             KafkaHeader(name: CloudEventHeader.subject, string: request.id),
         ]
         if let tenant = request.tenant { headers.append(KafkaHeader(name: CloudEventHeader.tenantId, string: tenant)) }
-        headers.append(KafkaHeader(name: CloudEventHeader.contentType, string: contentType))
+        headers.append(protobuf ? shared.protobuf : shared.json)
         return KafkaProducerMessage(topic: resultsTopic, key: Array(request.id.utf8), value: body, headers: headers)
     }
 

@@ -93,19 +93,17 @@ let package = Package(
         // The five services.
         serviceTarget("Ingestion"),
         serviceTarget("TrainingOrchestrator"),
-        serviceTarget("Inference", dependencies: [
-            "IntelliCoreNumerics", "IntelliCoreModels",
-            .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        serviceTarget("Inference", dependencies: ["IntelliCoreNumerics", "IntelliCoreModels"]),
         serviceTarget("Monitoring"),
         serviceTarget("Billing"),
 
         // Benchmarks: executables that print figures.
-        .executableTarget(name: "KafkaBenchmark", dependencies: ["IntelliCoreKafka", "CRDKafka"],
+        .target(name: "BenchmarkSupport", path: "Benchmarks/BenchmarkSupport", swiftSettings: swiftSettings),
+        .executableTarget(name: "KafkaBenchmark", dependencies: ["IntelliCoreKafka", "CRDKafka", "BenchmarkSupport"],
                           path: "Benchmarks/KafkaBenchmark", swiftSettings: swiftSettings),
-        .executableTarget(name: "InferenceKernelBenchmark", dependencies: ["IntelliCoreModels", "IntelliCoreNumerics"],
+        .executableTarget(name: "InferenceKernelBenchmark", dependencies: ["IntelliCoreModels", "IntelliCoreNumerics", "BenchmarkSupport"],
                           path: "Benchmarks/InferenceKernelBenchmark", swiftSettings: swiftSettings),
-        .executableTarget(name: "InferenceBenchmark", dependencies: ["IntelliCoreModels", "IntelliCoreKafka", "IntelliCoreEvents"],
+        .executableTarget(name: "InferenceBenchmark", dependencies: ["IntelliCoreModels", "IntelliCoreKafka", "IntelliCoreEvents", "BenchmarkSupport"],
                           path: "Benchmarks/InferenceBenchmark", swiftSettings: swiftSettings),
 
         // Tests.

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -103,7 +104,7 @@ struct InferenceBenchmark {
         for i in 0..<options.requests where receivedAt[i] >= 0 { latencies.append(receivedAt[i] - sentAt[i]) }
         latencies.sort()
         let firstSent = sentAt.min() ?? 0, lastReceived = receivedAt.max() ?? 0
-        func percentile(_ p: Double) -> Double { latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] * 1000 }
+        func percentile(_ p: Double) -> Double { BenchmarkSupport.percentile(latencies, p) * 1000 }
         report(String(format: "answered %d/%d (%d failed) in %.2f s: sustained %.0f predictions/s (%.0f rows/s)",
                       answered, options.requests, failed, lastReceived - firstSent, Double(answered) / (lastReceived - firstSent),
                       Double(answered * options.rows) / (lastReceived - firstSent)))
@@ -120,10 +121,6 @@ struct InferenceBenchmark {
             try await Task.sleep(for: .milliseconds(100))
         }
         return false
-    }
-
-    static func report(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }
 

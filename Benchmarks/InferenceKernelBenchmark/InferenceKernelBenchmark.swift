@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 import IntelliCoreModels
 import IntelliCoreNumerics
@@ -59,9 +60,5 @@ struct InferenceKernelBenchmark {
             runs += 1
         }
         return Double(runs) * 2 * Double(n * n * n) / ((clock.now - start) / .seconds(1)) / 1e9
-    }
-
-    static func report(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import CRDKafka
 import Foundation
 import IntelliCoreKafka
@@ -23,10 +24,9 @@ struct KafkaBenchmark {
                 try await admin.createTopics([KafkaTopicSpec(name: topic, partitions: partitions)])
                 let latencies = try await LatencyProbe.run(bootstrap: options.bootstrap, topic: topic, partitions: partitions, count: options.latency,
                                                            interval: .milliseconds(5), group: group, lingerMilliseconds: linger, logger: logger)
-                func percentile(_ p: Double) -> Double { latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
                 report(String(format: "produce→consume latency (%@, %d partition(s), records on one, linger %d ms), %d records one at a time: p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms",
                               group == nil ? "assigned" : "consumer group", partitions, linger, latencies.count,
-                              percentile(0.5), percentile(0.9), percentile(0.99), latencies.last ?? .nan))
+                              percentile(latencies, 0.5), percentile(latencies, 0.9), percentile(latencies, 0.99), latencies.last ?? .nan))
             }
             return
         }
@@ -83,14 +83,4 @@ struct Options {
             }
         }
     }
-}
-
-func elapsedSeconds(since start: ContinuousClock.Instant) -> Double {
-    let duration = ContinuousClock.now - start
-    return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
-
-/// Writes a line to standard output at once (print is block-buffered into a pipe).
-func report(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

@@ -24,22 +24,15 @@ struct InferencePipeline: Service {
             registry: registry, models: LoadedModelCache(budgetBytes: settings.modelMemoryBytes), store: store, cache: context.cache,
             backend: backend, settings: settings, resultsTopic: context.configuration.topics[.predictionResults],
             logger: context.logger, metrics: InferenceMetrics())
-        ModelRoutes.registry.set(registry, processor)
     }
 
     func run() async throws {
         var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(5))
         while true {
             do {
+                // Safe to replace: the event handlers that update the registry start after this.
                 let snapshot = try await store.loadState()
-                for (model, versions) in snapshot.versions {
-                    for (version, info) in versions {
-                        registry.registerVersion(model: model, version: version, tenant: info.tenant)
-                        if info.retired { registry.retire(model: model, version: version) }
-                    }
-                }
-                for (model, aliases) in snapshot.deployments { for (alias, policy) in aliases { registry.deploy(model: model, alias: alias, policy: policy) } }
-                for tenant in snapshot.exceededTenants { registry.setQuotaExceeded(tenant: tenant, true) }
+                registry.replace(with: snapshot)
                 context.logger.info("routing state loaded", metadata: ["models": "\(snapshot.versions.count)"])
                 break
             } catch {

@@ -19,9 +19,10 @@ enum InferenceService {
             FileHandle.standardError.write(Data("inference: \(error)\n".utf8))
             exit(78)
         }
-        await ServiceRuntime.main(descriptor, extensions: .init(
-            services: { context in [try InferencePipeline(context: context, settings: settings, backend: backend)] },
-            routes: { router, context in ModelRoutes.add(to: router, context: context) }
-        ))
+        await ServiceRuntime.main(descriptor, extensions: .init { context, router in
+            let pipeline = try InferencePipeline(context: context, settings: settings, backend: backend)
+            ModelRoutes.add(to: router, registry: pipeline.registry, processor: pipeline.processor)
+            return [pipeline]
+        })
     }
 }

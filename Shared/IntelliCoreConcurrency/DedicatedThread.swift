@@ -12,8 +12,8 @@ public final class DedicatedThread: Sendable {
     }
 
     private let state = Mutex(State())
-    /// Wakes the thread when a job arrives; `NSCondition` is thread-safe by design.
-    private nonisolated(unsafe) let condition = NSCondition()
+    /// Counts queued jobs, plus one for the stop request.
+    private let available = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     public let name: String
 
@@ -27,14 +27,12 @@ public final class DedicatedThread: Sendable {
     /// Queues `job` to run on this thread. Returns false if the thread is shutting down.
     @discardableResult
     public func execute(_ job: @escaping @Sendable () -> Void) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
         let accepted = state.withLock { state -> Bool in
             guard !state.stopping else { return false }
             state.jobs.append(job)
             return true
         }
-        if accepted { condition.signal() }
+        if accepted { available.signal() }
         return accepted
     }
 
@@ -48,32 +46,24 @@ public final class DedicatedThread: Sendable {
 
     /// Lets queued jobs finish, then ends the thread and waits for it.
     public func shutdown() {
-        condition.lock()
         let first = state.withLock { state -> Bool in
             defer { state.stopping = true }
             return !state.stopping
         }
-        condition.signal()
-        condition.unlock()
-        if first { finished.wait() }
+        guard first else { return }
+        available.signal()
+        finished.wait()
     }
 
     private func runLoop() {
         while true {
-            condition.lock()
-            var batch: [@Sendable () -> Void] = []
-            var stop = false
-            while true {
-                (batch, stop) = state.withLock { state in
-                    defer { state.jobs.removeAll(keepingCapacity: true) }
-                    return (state.jobs, state.stopping)
-                }
-                if !batch.isEmpty || stop { break }
-                condition.wait()
+            available.wait()
+            let (job, stopping) = state.withLock { state in
+                (state.jobs.isEmpty ? nil : state.jobs.removeFirst(), state.stopping)
             }
-            condition.unlock()
-            for job in batch { job() }
-            if stop && batch.isEmpty {
+            if let job {
+                job()
+            } else if stopping {
                 finished.signal()
                 return
             }

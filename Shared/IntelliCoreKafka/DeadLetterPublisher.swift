@@ -1,4 +1,5 @@
 import Foundation
+import IntelliCoreEvents
 import Logging
 import Metrics
 
@@ -35,7 +36,7 @@ public struct DeadLetterPublisher: Sendable {
         headers.append(KafkaHeader(name: DeadLetterHeader.originalOffset, string: String(message.offset)))
         headers.append(KafkaHeader(name: DeadLetterHeader.service, string: service))
         headers.append(KafkaHeader(name: DeadLetterHeader.error, string: reason))
-        headers.append(KafkaHeader(name: DeadLetterHeader.time, string: ISO8601DateFormatter().string(from: Date())))
+        headers.append(KafkaHeader(name: DeadLetterHeader.time, string: EventCodec.formatTime(Date())))
         try await producer.send(KafkaProducerMessage(topic: topic, key: message.key, value: message.value, headers: headers))
         published.increment()
     }

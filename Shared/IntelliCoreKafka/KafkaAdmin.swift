@@ -33,7 +33,7 @@ public final class KafkaAdmin: Sendable {
 
     /// Creates the topics; ones that already exist are left as they are.
     public func createTopics(_ topics: [KafkaTopicSpec], timeout: Duration = .seconds(30)) async throws {
-        let milliseconds = Int32(timeout.components.seconds * 1000)
+        let milliseconds = Int32(timeout.totalMilliseconds)
         try await thread.run { [client] in
             var errorText = [CChar](repeating: 0, count: 512)
             var newTopics: [OpaquePointer?] = []
@@ -78,7 +78,7 @@ public final class KafkaAdmin: Sendable {
 
     /// Topic names and their partition counts, as the cluster reports them.
     public func topics(timeout: Duration = .seconds(10)) async throws -> [String: Int] {
-        let milliseconds = Int32(timeout.components.seconds * 1000)
+        let milliseconds = Int32(timeout.totalMilliseconds)
         return try await thread.run { [client] in
             var metadata: UnsafePointer<rd_kafka_metadata>?
             let error = rd_kafka_metadata(client.pointer, 1, nil, &metadata, milliseconds)

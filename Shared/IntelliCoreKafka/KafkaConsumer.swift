@@ -76,7 +76,7 @@ public final class KafkaConsumer: Sendable {
     /// array means nothing arrived in time. Rebalance callbacks run inside this call.
     public func poll(maxMessages: Int = 1000, timeout: Duration = .milliseconds(100)) async throws -> [KafkaConsumerMessage] {
         guard !closed.isSet else { throw KafkaError(.closed, "consumer is closed") }
-        let timeoutMilliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let timeoutMilliseconds = Int32(timeout.totalMilliseconds)
         return try await thread.run { [client, queue, reader, logger] in
             var messages: [KafkaConsumerMessage] = []
             guard let first = rd_kafka_consumer_poll(client.pointer, timeoutMilliseconds) else { return messages }
@@ -153,7 +153,7 @@ public final class KafkaConsumer: Sendable {
 
     /// The committed offsets of the given partitions (the next offset to read, or `KafkaOffset.stored` if none).
     public func committed(_ partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)) async throws -> [KafkaTopicPartition] {
-        let milliseconds = Int32(timeout.components.seconds * 1000)
+        let milliseconds = Int32(timeout.totalMilliseconds)
         return try await thread.run { [client] in
             let list = TopicPartitionList.make(partitions)
             defer { rd_kafka_topic_partition_list_destroy(list) }

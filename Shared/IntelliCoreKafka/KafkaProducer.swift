@@ -92,11 +92,8 @@ public final class KafkaProducer: Sendable {
         }
         guard closed.setOnce() else { return }
         stopPolling.set()
-        let destroyer = DedicatedThread(name: "kafka-producer-close")
-        _ = try? await destroyer.run { [pollThread, client] in
-            pollThread.shutdown()
-            client.destroy()
-        }
-        destroyer.shutdown()
+        // The poll loop ends within 100 ms; the client is then destroyed on the same thread.
+        _ = try? await pollThread.run { [client] in client.destroy() }
+        pollThread.shutdown()
     }
 }

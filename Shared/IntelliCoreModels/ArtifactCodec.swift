@@ -1,5 +1,4 @@
 import CZlib
-import Crypto
 import Foundation
 import IntelliCoreEvents
 
@@ -43,7 +42,7 @@ public enum ArtifactCodec {
     }
 
     public static func digest(_ bytes: [UInt8]) -> String {
-        "sha256:" + SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        "sha256:" + bytes.withUnsafeBytes { ContentDigest.sha256Hex(of: $0) }
     }
 
     static func gzip(_ input: [UInt8]) throws -> [UInt8] {

@@ -68,17 +68,9 @@ public final class RedisCache: Sendable {
     /// Writes many entries with one expiry in one pipelined round trip.
     public func set(_ entries: [(key: String, value: [UInt8])], ttl: Duration) async {
         guard !entries.isEmpty else { return }
-        let milliseconds = Array(String(max(1, ttl.components.seconds * 1000 + ttl.components.attoseconds / 1_000_000_000_000_000)).utf8)
+        let milliseconds = Array(String(max(1, ttl.totalMilliseconds)).utf8)
         let commands = entries.map { [Array("SET".utf8), Array($0.key.utf8), $0.value, Array("PX".utf8), milliseconds] }
         _ = await run(commands)
-    }
-
-    /// Deletes keys; returns how many existed (0 when Redis is unreachable).
-    @discardableResult
-    public func delete(_ keys: [String]) async -> Int {
-        guard !keys.isEmpty, let replies = await run([[Array("DEL".utf8)] + keys.map { Array($0.utf8) }]),
-              case .integer(let count) = replies[0] else { return 0 }
-        return Int(count)
     }
 
     /// Round trip to Redis; false when it cannot be reached.
@@ -136,7 +128,7 @@ extension RedisCache {
     /// Writes fields into several hashes in one pipelined round trip; each hash gets `ttl` when it
     /// is created (`PEXPIRE … NX`), so a hash expires as a whole.
     public func hashSet(_ writes: [(key: String, entries: [(field: String, value: [UInt8])])], ttl: Duration) async {
-        let milliseconds = Array(String(max(1, ttl.components.seconds * 1000 + ttl.components.attoseconds / 1_000_000_000_000_000)).utf8)
+        let milliseconds = Array(String(max(1, ttl.totalMilliseconds)).utf8)
         var commands: [[[UInt8]]] = []
         for write in writes where !write.entries.isEmpty {
             var command = [Array("HSET".utf8), Array(write.key.utf8)]

@@ -107,7 +107,7 @@ final class RedisConnection {
     }
 
     private static func timeval(_ duration: Duration) -> Glibc.timeval {
-        let microseconds = duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
+        let microseconds = duration.totalMicroseconds
         return Glibc.timeval(tv_sec: Int(microseconds / 1_000_000), tv_usec: Int(microseconds % 1_000_000))
     }
 

@@ -7,12 +7,12 @@ public enum HealthRoutes {
     public static func add<Context: RequestContext>(to router: Router<Context>, service: String, health: HealthMonitor,
                                                     registry: PrometheusCollectorRegistry) {
         router.get("/health/live") { _, _ in
-            json(.ok, ["status": "live", "service": service])
+            try JSONResponse.make(.ok, ["status": "live", "service": service])
         }
         router.get("/health/ready") { _, _ in
             let ready = health.isReady
             let body = ReadinessBody(status: ready ? "ready" : "not_ready", service: service, checks: health.snapshot)
-            return json(ready ? .ok : .serviceUnavailable, body)
+            return try JSONResponse.make(ready ? .ok : .serviceUnavailable, body)
         }
         router.get("/metrics") { _, _ in
             var buffer: [UInt8] = []
@@ -26,12 +26,5 @@ public enum HealthRoutes {
         let status: String
         let service: String
         let checks: [String: HealthMonitor.Check]
-    }
-
-    static func json(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

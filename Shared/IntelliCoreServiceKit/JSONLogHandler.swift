@@ -1,4 +1,5 @@
 import Foundation
+import IntelliCoreEvents
 import Logging
 import Synchronization
 
@@ -25,7 +26,7 @@ public struct JSONLogHandler: LogHandler {
     public func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
                     source: String, file: String, function: String, line: UInt) {
         var object: [String: Any] = [
-            "time": Date().formatted(.iso8601.year().month().day().timeZone(separator: .omitted).time(includingFractionalSeconds: true)),
+            "time": EventCodec.formatTime(Date()),
             "level": level.rawValue,
             "service": service,
             "logger": label,

@@ -14,15 +14,13 @@ import ServiceLifecycle
 /// health and metrics over HTTP and runs everything in one `ServiceGroup` that shuts down
 /// gracefully on SIGTERM or SIGINT.
 public enum ServiceRuntime {
-    /// Extra pieces a service adds: its long-running components and its HTTP routes.
+    /// What a service adds: it builds its components from the context, registers its HTTP routes
+    /// on the router and returns the long-running ones, which start once the schema is migrated.
     public struct Extensions: Sendable {
-        public var services: @Sendable (ServiceContext) throws -> [any Service]
-        public var routes: @Sendable (Router<BasicRequestContext>, ServiceContext) -> Void
+        public var configure: @Sendable (ServiceContext, Router<BasicRequestContext>) throws -> [any Service]
 
-        public init(services: @escaping @Sendable (ServiceContext) throws -> [any Service] = { _ in [] },
-                    routes: @escaping @Sendable (Router<BasicRequestContext>, ServiceContext) -> Void = { _, _ in }) {
-            self.services = services
-            self.routes = routes
+        public init(configure: @escaping @Sendable (ServiceContext, Router<BasicRequestContext>) throws -> [any Service] = { _, _ in [] }) {
+            self.configure = configure
         }
     }
 
@@ -90,10 +88,9 @@ public enum ServiceRuntime {
         let router = Router()
         router.add(middleware: APIErrorMiddleware())
         HealthRoutes.add(to: router, service: descriptor.name, health: health, registry: registry)
-        extensions.routes(router, context)
         let gate = StartupGate()
         let dependent: [any Service] = [OutboxRelay(client: postgres, outbox: context.outbox, producer: producer, logger: logger)]
-            + (try extensions.services(context))
+            + (try extensions.configure(context, router))
         let services: [any Service] = [
             postgres,
             ProducerLifecycle(producer: producer),

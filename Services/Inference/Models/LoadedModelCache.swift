@@ -3,10 +3,7 @@ import Synchronization
 
 /// Loaded networks, least recently used evicted first once their parameters exceed a memory budget.
 final class LoadedModelCache: Sendable {
-    struct Key: Hashable, Sendable {
-        let model: String
-        let version: Int
-    }
+    typealias Key = ModelVersionKey
 
     private struct State {
         var entries: [Key: (network: FeedForwardNetwork, lastUse: UInt64)] = [:]

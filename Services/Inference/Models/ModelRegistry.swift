@@ -21,6 +21,11 @@ final class ModelRegistry: Sendable {
         state = Mutex(snapshot)
     }
 
+    /// Installs the state read from the inference schema at start.
+    func replace(with snapshot: RegistrySnapshot) {
+        state.withLock { $0 = snapshot }
+    }
+
     /// A consistent copy for one batch.
     var snapshot: RegistrySnapshot { state.withLock { $0 } }
 

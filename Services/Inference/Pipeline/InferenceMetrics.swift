@@ -12,7 +12,11 @@ final class InferenceMetrics: Sendable {
     let pollWait = Metrics.Timer(label: "intellicore_inference_poll_wait_seconds", preferredDisplayUnit: .seconds)
     let deliveryWait = Metrics.Timer(label: "intellicore_inference_delivery_wait_seconds", preferredDisplayUnit: .seconds)
     /// Counters per (model, version, shadow), made once: creating one is a registry lookup.
-    private let served = Mutex<[String: Counter]>([:])
+    private struct ServedKey: Hashable {
+        let version: ModelVersionKey
+        let shadow: Bool
+    }
+    private let served = Mutex<[ServedKey: Counter]>([:])
 
     func recordCompute(_ duration: Duration, rows count: Int) {
         compute.recordNanoseconds(Int64(duration / .nanoseconds(1)))
@@ -20,7 +24,7 @@ final class InferenceMetrics: Sendable {
     }
 
     func recordServed(model: String, version: Int, shadow: Bool, queue queueSeconds: Double, total: Double) {
-        let key = "\(model)\u{0}\(version)\u{0}\(shadow)"
+        let key = ServedKey(version: ModelVersionKey(model: model, version: version), shadow: shadow)
         let counter = served.withLock { counters in
             if let counter = counters[key] { return counter }
             let counter = Counter(label: "intellicore_predictions_total",

@@ -250,10 +250,13 @@ struct OIPRequestDecoder {
         return negative ? -result : result
     }
 
+    /// Exact powers of ten, built once: this runs for every number with a fraction.
+    private static let exactPowers: [Double] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14,
+                                                1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
+
     static func power10(_ exponent: Int) -> Double {
         if exponent >= -22 && exponent <= 22 {
-            let table: [Double] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
-            return exponent >= 0 ? table[exponent] : 1 / table[-exponent]
+            return exponent >= 0 ? exactPowers[exponent] : 1 / exactPowers[-exponent]
         }
         return pow10(Double(exponent))
     }

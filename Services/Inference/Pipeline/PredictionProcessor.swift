@@ -55,7 +55,6 @@ final class PredictionProcessor: Sendable {
     }
 
     struct Request {
-        let message: KafkaConsumerMessage
         let eventId: String
         let tenant: String?
         var id: String
@@ -100,10 +99,10 @@ final class PredictionProcessor: Sendable {
         // One pipelined round trip reads the whole batch's cache entries.
         let bucket = ResultCacheLayout.bucket(now: batchStart, ttlSeconds: settings.cacheTTLSeconds)
         if settings.cacheTTLSeconds > 0, !jobs.isEmpty {
-            var byHash: [ResultCacheLayout.Group: [Int]] = [:]
+            var byHash: [ModelVersionKey: [Int]] = [:]
             for index in jobs.indices {
                 jobs[index].cacheKey = ResultCacheLayout.field(for: jobs[index].values)
-                byHash[ResultCacheLayout.Group(model: requests[jobs[index].request].model!, version: jobs[index].version), default: []].append(index)
+                byHash[ModelVersionKey(model: requests[jobs[index].request].model!, version: jobs[index].version), default: []].append(index)
             }
             let groups = Array(byHash)
             let lookups = groups.flatMap { group, members in
@@ -122,11 +121,11 @@ final class PredictionProcessor: Sendable {
 
         // Group the misses by (model, version) and run each group as one forward pass.
         let computeStart = ContinuousClock.now
-        var groups: [LoadedModelCache.Key: [Int]] = [:]
+        var groups: [ModelVersionKey: [Int]] = [:]
         for (index, job) in jobs.enumerated() where job.output == nil {
-            groups[LoadedModelCache.Key(model: requests[job.request].model!, version: job.version), default: []].append(index)
+            groups[ModelVersionKey(model: requests[job.request].model!, version: job.version), default: []].append(index)
         }
-        var fresh: [ResultCacheLayout.Group: [(field: String, value: [UInt8])]] = [:]
+        var fresh: [ModelVersionKey: [(field: String, value: [UInt8])]] = [:]
         for (key, members) in groups {
             let network = jobs[members[0]].network
             let totalRows = members.reduce(0) { $0 + jobs[$1].rows }
@@ -144,7 +143,7 @@ final class PredictionProcessor: Sendable {
                     jobs[member].output = slice
                     offset += jobs[member].rows * width
                     if settings.cacheTTLSeconds > 0 {
-                        fresh[ResultCacheLayout.Group(model: key.model, version: key.version), default: []]
+                        fresh[ModelVersionKey(model: key.model, version: key.version), default: []]
                             .append((jobs[member].cacheKey, slice.withUnsafeBytes { Array($0) }))
                     }
                 }
@@ -201,7 +200,7 @@ final class PredictionProcessor: Sendable {
         let received = message.timestampMilliseconds.map { Double($0) / 1000 } ?? batchStart
         let index = requests.count
         let protobuf = headers.string(named: CloudEventHeader.contentType)?.hasPrefix(OIPProtobuf.contentType) ?? false
-        requests.append(Request(message: message, eventId: eventId, tenant: headers.string(named: CloudEventHeader.tenantId),
+        requests.append(Request(eventId: eventId, tenant: headers.string(named: CloudEventHeader.tenantId),
                                 id: headers.string(named: CloudEventHeader.subject) ?? eventId, model: nil, received: received,
                                 protobuf: protobuf))
         func fail(_ code: String, _ text: String, version: Int? = nil) {
@@ -248,7 +247,7 @@ final class PredictionProcessor: Sendable {
 
     /// The network of a version, from memory or from this service's own tables.
     func load(model: String, version: Int) async throws -> FeedForwardNetwork {
-        let key = LoadedModelCache.Key(model: model, version: version)
+        let key = ModelVersionKey(model: model, version: version)
         if let network = models.get(key) { return network }
         guard let json = try await store.artifact(model: model, version: version) else {
             throw ModelError(.corruptArtifact, "no artifact stored")

@@ -1,4 +1,4 @@
-import Crypto
+import IntelliCoreModels
 
 /// Where cached results live in Redis: one hash per (model, version, time bucket), one field per
 /// input digest. A batch then costs one `HMGET` per group and bucket and one `HSET` per group —
@@ -6,27 +6,15 @@ import Crypto
 /// third of the machine). A hash expires as a whole `2 × bucket` after it was created, and reads
 /// look at the current and the previous bucket, so an entry lives between TTL/2 and TTL.
 enum ResultCacheLayout {
-    struct Group: Hashable {
-        let model: String
-        let version: Int
-    }
-
     static func bucketSeconds(ttlSeconds: Int) -> Int { max(1, ttlSeconds / 2) }
 
     static func bucket(now: Double, ttlSeconds: Int) -> Int { Int(now) / bucketSeconds(ttlSeconds: ttlSeconds) }
 
     /// `ic:pred:v2:<model>:<version>:<bucket>`.
-    static func key(_ group: Group, bucket: Int) -> String { "ic:pred:v2:\(group.model):\(group.version):\(bucket)" }
+    static func key(_ group: ModelVersionKey, bucket: Int) -> String { "ic:pred:v2:\(group.model):\(group.version):\(bucket)" }
 
     /// The first 128 bits of the SHA-256 of the input rows, in hex.
     static func field(for values: [Float]) -> String {
-        let digest = values.withUnsafeBytes { SHA256.hash(data: $0) }
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var hex = [UInt8](repeating: 0, count: 32)
-        for (index, byte) in digest.prefix(16).enumerated() {
-            hex[2 * index] = digits[Int(byte >> 4)]
-            hex[2 * index + 1] = digits[Int(byte & 15)]
-        }
-        return String(decoding: hex, as: UTF8.self)
+        values.withUnsafeBytes { ContentDigest.sha256Hex(of: $0, byteCount: 16) }
     }
 }

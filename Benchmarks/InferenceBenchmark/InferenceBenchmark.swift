@@ -60,47 +60,60 @@ struct InferenceBenchmark {
         let origin = clock.now
         // Sends in chunks on schedule, never waiting for one chunk's acknowledgements before the
         // next is due (up to 64 chunks in flight), so the offered load is what was asked for.
-        let sender = Task { () -> [Double] in
+        let sender = Task { () -> (sentAt: [Double], acknowledged: [Double]) in
             var sentAt = [Double](repeating: 0, count: requests.count)
+            var acknowledged: [Double] = []
             let chunk = options.rate == 0 ? 2000 : max(1, options.rate / 1000)
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            try await withThrowingTaskGroup(of: Double.self) { group in
                 var index = 0, inFlight = 0
                 while index < requests.count {
                     if options.rate > 0 {
                         let due = origin + .nanoseconds(Int64(Double(index) / Double(options.rate) * 1e9))
                         if due > clock.now { try await Task.sleep(until: due, clock: clock) }
                     }
-                    if inFlight >= 64 { try await group.next(); inFlight -= 1 }
+                    if inFlight >= 64, let acked = try await group.next() { acknowledged.append(acked); inFlight -= 1 }
                     let end = min(index + chunk, requests.count)
                     let now = (clock.now - origin) / .seconds(1)
                     for i in index..<end { sentAt[i] = now }
                     let batch = Array(requests[index..<end])
-                    group.addTask { for result in try await producer.send(batch) { _ = try result.get() } }
+                    group.addTask {
+                        for result in try await producer.send(batch) { _ = try result.get() }
+                        return (clock.now - origin) / .seconds(1) - now
+                    }
                     inFlight += 1
                     index = end
                 }
-                try await group.waitForAll()
+                for try await acked in group { acknowledged.append(acked) }
             }
-            return sentAt
+            return (sentAt, acknowledged)
         }
 
         var latencies: [Double] = []
         latencies.reserveCapacity(options.requests)
         var receivedAt = [Double](repeating: -1, count: options.requests)
         var answered = 0, failed = 0
+        // Where the time goes, from the answers' own timings and Kafka timestamps (wall clock, ms).
+        var toService: [Double] = [], inService: [Double] = [], backHop: [Double] = []
         let deadline = clock.now + .seconds(300)
         while answered < options.requests && clock.now < deadline {
             let batch = try await consumer.poll(maxMessages: 5000, timeout: .milliseconds(50))
             let now = (clock.now - origin) / .seconds(1)
+            let wallNow = Date().timeIntervalSince1970
             for message in batch {
                 guard let subject = message.headers.string(named: CloudEventHeader.subject), subject.hasPrefix("b"),
                       let index = Int(subject.dropFirst()), index < options.requests, receivedAt[index] < 0 else { continue }
                 receivedAt[index] = now
                 answered += 1
-                if message.headers.string(named: CloudEventHeader.type) != PredictionCompleted.eventType { failed += 1 }
+                if message.headers.string(named: CloudEventHeader.type) != PredictionCompleted.eventType { failed += 1; continue }
+                if let value = message.value, let queue = number(after: "\"queue_seconds\":", in: value),
+                   let total = number(after: "\"total_seconds\":", in: value), let produced = message.timestampMilliseconds {
+                    toService.append(queue)
+                    inService.append(total - queue)
+                    backHop.append(wallNow - Double(produced) / 1000)
+                }
             }
         }
-        let sentAt = try await sender.value
+        let (sentAt, acknowledged) = try await sender.value
         for i in 0..<options.requests where receivedAt[i] >= 0 { latencies.append(receivedAt[i] - sentAt[i]) }
         latencies.sort()
         let firstSent = sentAt.min() ?? 0, lastReceived = receivedAt.max() ?? 0
@@ -110,8 +123,31 @@ struct InferenceBenchmark {
                       Double(answered * options.rows) / (lastReceived - firstSent)))
         report(String(format: "latency request→result: p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms",
                       percentile(0.5), percentile(0.9), percentile(0.99), (latencies.last ?? .nan) * 1000))
+        func line(_ name: String, _ values: [Double]) -> String {
+            let sorted = values.sorted()
+            return String(format: "  %@ p50 %.1f ms  p99 %.1f ms", name, BenchmarkSupport.percentile(sorted, 0.5) * 1000,
+                          BenchmarkSupport.percentile(sorted, 0.99) * 1000)
+        }
+        report("where the time goes (wall clock, ms resolution):")
+        report(line("generator send → broker acknowledgement   ", acknowledged))
+        report(line("request produced → service batch start    ", toService))
+        report(line("service batch start → answer built        ", inService))
+        report(line("answer produced → received by generator   ", backHop))
         await consumer.close()
         await producer.shutdown()
+    }
+
+    /// The JSON number after `key` in `bytes` (enough for the answers' `timings` object).
+    static func number(after key: String, in bytes: [UInt8]) -> Double? {
+        let pattern = Array(key.utf8)
+        guard bytes.count > pattern.count else { return nil }
+        for start in 0...(bytes.count - pattern.count) where bytes[start] == pattern[0] {
+            guard bytes[start..<start + pattern.count].elementsEqual(pattern) else { continue }
+            var end = start + pattern.count
+            while end < bytes.count, bytes[end] != UInt8(ascii: ","), bytes[end] != UInt8(ascii: "}") { end += 1 }
+            return Double(String(decoding: bytes[(start + pattern.count)..<end], as: UTF8.self))
+        }
+        return nil
     }
 
     static func waitUntilReady(_ url: String) async throws -> Bool {

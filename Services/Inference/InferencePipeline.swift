@@ -45,10 +45,10 @@ struct InferencePipeline: Service {
         let models = ModelEventsHandler(store: store, inbox: context.inbox(consumer: "inference.models"), registry: registry, logger: context.logger)
         let quotas = QuotaEventsHandler(store: store, inbox: context.inbox(consumer: "inference.quotas"), registry: registry, logger: context.logger)
         let services: [any Service] = [
-            EventConsumerService(consumer: try context.makeConsumer(purpose: "models"), topics: [topics[.models]],
+            EventConsumerService(consumer: try context.makeConsumer(purpose: "models", latency: .controlPlane), topics: [topics[.models]],
                                  handledTypes: ModelEventsHandler.handledTypes, deadLetters: context.deadLetters,
                                  logger: context.logger) { event, _ in try await models.handle(event) },
-            EventConsumerService(consumer: try context.makeConsumer(purpose: "quotas"), topics: [topics[.billing]],
+            EventConsumerService(consumer: try context.makeConsumer(purpose: "quotas", latency: .controlPlane), topics: [topics[.billing]],
                                  handledTypes: QuotaEventsHandler.handledTypes, deadLetters: context.deadLetters,
                                  logger: context.logger) { event, _ in try await quotas.handle(event) },
             PredictionConsumer(consumer: try context.makeConsumer(purpose: "predictions"), topic: topics[.predictionRequests],

@@ -20,15 +20,33 @@ public struct ServiceContext: Sendable {
 
     /// A group consumer for this service; the group id is `<topic prefix>intellicore.<service>.<purpose>`,
     /// so deployments that share a cluster under different prefixes never share a group.
-    public func makeConsumer(purpose: String) throws -> KafkaConsumer {
+    ///
+    /// `latency` picks how long the broker may hold an empty fetch: `.hotPath` (10 ms) for request
+    /// streams, `.controlPlane` (200 ms) for rare events such as deployments and quotas, so that idle
+    /// consumers do not keep the broker busy answering empty fetches.
+    public func makeConsumer(purpose: String, latency: ConsumerLatency = .hotPath) throws -> KafkaConsumer {
         try KafkaConsumer(configuration: KafkaConsumerConfiguration(
             bootstrapServers: configuration.kafkaBootstrap, clientId: descriptor.name,
-            groupId: "\(configuration.topics.prefix)intellicore.\(descriptor.name).\(purpose)"
+            groupId: "\(configuration.topics.prefix)intellicore.\(descriptor.name).\(purpose)",
+            fetchWaitMilliseconds: latency.fetchWaitMilliseconds
         ), logger: logger)
     }
 
     /// The inbox of this service's schema for one consumer.
     public func inbox(consumer: String) -> Inbox {
         Inbox(schema: schema, consumer: consumer)
+    }
+}
+
+/// How quickly a consumer must see new records, as the longest time the broker may hold a fetch.
+public enum ConsumerLatency: Sendable {
+    case hotPath
+    case controlPlane
+
+    var fetchWaitMilliseconds: Int {
+        switch self {
+        case .hotPath: 10
+        case .controlPlane: 200
+        }
     }
 }

@@ -11,7 +11,8 @@ import Logging
 /// End to end through Kafka against a running inference service (`./intellicore dev up`):
 /// registers a 32-64-64-2 MLP, produces N `PredictionRequested` at an offered rate, consumes
 /// every answer, and prints sustained predictions/s and request-to-result latency percentiles.
-///   inference-benchmark [--requests 200000] [--rate 0 (as fast as possible)] [--rows 1] [--linger 5]
+///   inference-benchmark [--requests 200000] [--rate 0 (as fast as possible)] [--rows 1] [--linger 5] [--backlog]
+///                       [--service-pid PID] [--broker-pid PID] (CPU per prediction; --backlog pauses the service)
 ///                       [--bootstrap 127.0.0.1:19092] [--http http://127.0.0.1:19083]
 @main
 struct InferenceBenchmark {
@@ -56,8 +57,15 @@ struct InferenceBenchmark {
         }
         report("model \(model): \(options.requests) requests of \(options.rows) row(s), offered \(options.rate == 0 ? "as fast as possible" : "\(options.rate)/s"), \(requests[0].value!.count)-byte payloads")
 
+        if options.backlog && options.servicePid == nil {
+            report("--backlog needs --service-pid (the inference service's process id)"); exit(2)
+        }
+        let cpu = CPUAccount(processes: [("inference service", options.servicePid), ("broker", options.brokerPid), ("this generator", getpid())])
         let clock = ContinuousClock()
         let origin = clock.now
+        // Backlog mode: the service is stopped (SIGSTOP) while every request is produced, then
+        // resumed, so the drain rate is the service's own capacity with the generator idle.
+        if options.backlog, let pid = options.servicePid { kill(pid, SIGSTOP) }
         // Sends in chunks on schedule, never waiting for one chunk's acknowledgements before the
         // next is due (up to 64 chunks in flight), so the offered load is what was asked for.
         let sender = Task { () -> (sentAt: [Double], acknowledged: [Double]) in
@@ -86,6 +94,19 @@ struct InferenceBenchmark {
                 for try await acked in group { acknowledged.append(acked) }
             }
             return (sentAt, acknowledged)
+        }
+
+        var drainStart = 0.0
+        if options.backlog, let pid = options.servicePid {
+            do {
+                _ = try await sender.value
+            } catch {
+                kill(pid, SIGCONT)
+                throw error
+            }
+            drainStart = (clock.now - origin) / .seconds(1)
+            kill(pid, SIGCONT)
+            report(String(format: "backlog of %d requests produced in %.2f s with the service stopped; service resumed", options.requests, drainStart))
         }
 
         var latencies: [Double] = []
@@ -118,6 +139,15 @@ struct InferenceBenchmark {
         latencies.sort()
         let firstSent = sentAt.min() ?? 0, lastReceived = receivedAt.max() ?? 0
         func percentile(_ p: Double) -> Double { BenchmarkSupport.percentile(latencies, p) * 1000 }
+        if options.backlog {
+            report(String(format: "drained %d/%d (%d failed) in %.2f s after resuming the service: %.0f predictions/s (%.0f rows/s)",
+                          answered, options.requests, failed, lastReceived - drainStart, Double(answered) / (lastReceived - drainStart),
+                          Double(answered * options.rows) / (lastReceived - drainStart)))
+            report(cpu.summary(per: answered))
+            await consumer.close()
+            await producer.shutdown()
+            return
+        }
         report(String(format: "answered %d/%d (%d failed) in %.2f s: sustained %.0f predictions/s (%.0f rows/s)",
                       answered, options.requests, failed, lastReceived - firstSent, Double(answered) / (lastReceived - firstSent),
                       Double(answered * options.rows) / (lastReceived - firstSent)))
@@ -128,6 +158,7 @@ struct InferenceBenchmark {
             return String(format: "  %@ p50 %.1f ms  p99 %.1f ms", name, BenchmarkSupport.percentile(sorted, 0.5) * 1000,
                           BenchmarkSupport.percentile(sorted, 0.99) * 1000)
         }
+        report(cpu.summary(per: answered))
         report("where the time goes (wall clock, ms resolution):")
         report(line("generator send → broker acknowledgement   ", acknowledged))
         report(line("request produced → service batch start    ", toService))
@@ -168,12 +199,20 @@ struct Options {
     var linger = 5
     var bootstrap = "127.0.0.1:19092"
     var http = "http://127.0.0.1:19083"
+    /// Produce everything with the service stopped, then measure how fast it drains the backlog.
+    var backlog = false
+    /// Processes whose CPU time is reported per prediction (and the service paused in backlog mode).
+    var servicePid: pid_t?
+    var brokerPid: pid_t?
 
     init(_ arguments: ArraySlice<String>) {
         var iterator = arguments.makeIterator()
         while let flag = iterator.next() {
+            if flag == "--backlog" { backlog = true; continue }
             let value = iterator.next() ?? ""
             switch flag {
+            case "--service-pid": servicePid = pid_t(value)
+            case "--broker-pid": brokerPid = pid_t(value)
             case "--requests": requests = Int(value) ?? requests
             case "--rate": rate = Int(value) ?? rate
             case "--rows": rows = Int(value) ?? rows
@@ -183,5 +222,34 @@ struct Options {
             default: FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8)); exit(2)
             }
         }
+    }
+}
+
+/// CPU seconds that processes spend between its creation and `summary`, from `/proc/PID/stat`.
+struct CPUAccount {
+    let processes: [(name: String, pid: pid_t)]
+    let start: [Double?]
+
+    init(processes: [(String, pid_t?)]) {
+        self.processes = processes.compactMap { name, pid in pid.map { (name, $0) } }
+        start = self.processes.map { Self.cpuSeconds($0.pid) }
+    }
+
+    func summary(per predictions: Int) -> String {
+        let parts = zip(processes, start).compactMap { process, before -> String? in
+            guard let before, let after = Self.cpuSeconds(process.pid), predictions > 0 else { return nil }
+            return String(format: "%@ %.1f µs", process.name, (after - before) / Double(predictions) * 1e6)
+        }
+        return "CPU per prediction: " + (parts.isEmpty ? "(no process ids given)" : parts.joined(separator: ", "))
+    }
+
+    /// User + system time of a process, in seconds (fields 14 and 15 of `/proc/PID/stat`).
+    static func cpuSeconds(_ pid: pid_t) -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // After the command name: field 3 is at index 0, so utime (14) and stime (15) are at 11 and 12.
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 }

@@ -53,7 +53,7 @@ struct InferencePipeline: Service {
                                  logger: context.logger) { event, _ in try await quotas.handle(event) },
             PredictionConsumer(consumer: try context.makeConsumer(purpose: "predictions"), topic: topics[.predictionRequests],
                                processor: processor, producer: context.producer, deadLetters: context.deadLetters,
-                               maxBatch: settings.maxBatch, logger: context.logger),
+                               maxBatch: settings.maxBatch, workers: settings.workers, logger: context.logger),
         ]
         try await withThrowingTaskGroup(of: Void.self) { group in
             for service in services { group.addTask { try await service.run() } }

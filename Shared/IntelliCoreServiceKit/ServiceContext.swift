@@ -28,7 +28,7 @@ public struct ServiceContext: Sendable {
         try KafkaConsumer(configuration: KafkaConsumerConfiguration(
             bootstrapServers: configuration.kafkaBootstrap, clientId: descriptor.name,
             groupId: "\(configuration.topics.prefix)intellicore.\(descriptor.name).\(purpose)",
-            fetchWaitMilliseconds: latency.fetchWaitMilliseconds
+            fetchWaitMilliseconds: latency.fetchWaitMilliseconds, properties: latency.properties
         ), logger: logger)
     }
 
@@ -47,6 +47,16 @@ public enum ConsumerLatency: Sendable {
         switch self {
         case .hotPath: 10
         case .controlPlane: 200
+        }
+    }
+
+    /// A hot-path consumer takes up to 16 MiB per partition per fetch (librdkafka's default is
+    /// 1 MiB, about 2 000 requests: one partition then capped a consumer at one fetch round trip
+    /// per 2 000 records).
+    var properties: [String: String] {
+        switch self {
+        case .hotPath: ["max.partition.fetch.bytes": String(16 << 20)]
+        case .controlPlane: [:]
         }
     }
 }

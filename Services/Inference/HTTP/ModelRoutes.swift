@@ -21,7 +21,7 @@ enum ModelRoutes {
             let active = versions.filter { !$0.value.retired }.keys.sorted()
             let champion: Int? = snapshot.deployments[model]?["champion"]?.routes.first?.version
             guard let shown = champion ?? active.last else { throw APIError.notFound("model \(model) has no active version", code: "unknown_version") }
-            let network = try await processor.load(model: model, version: shown)
+            let network = try await processor.load(ModelVersionKey(model: model, version: shown))
             let body = Metadata(
                 name: model, versions: active.map(String.init), platform: "intellicore",
                 inputs: [.init(name: network.inputSchema.tensorName, datatype: "FP32", shape: [-1, network.rawInputWidth])]

@@ -11,6 +11,10 @@ final class InferenceMetrics: Sendable {
     /// Where the consumer loop waits: for records, and for the oldest batch's delivery reports.
     let pollWait = Metrics.Timer(label: "intellicore_inference_poll_wait_seconds", preferredDisplayUnit: .seconds)
     let deliveryWait = Metrics.Timer(label: "intellicore_inference_delivery_wait_seconds", preferredDisplayUnit: .seconds)
+    /// Result-cache writes dropped because too many were already pending (Redis slow or down).
+    let cacheWritesSkipped = Counter(label: "intellicore_inference_cache_writes_skipped_total")
+    /// Turning one consumed batch into answers (decode, route, cache, compute, encode).
+    let processing = Metrics.Timer(label: "intellicore_inference_batch_processing_seconds", preferredDisplayUnit: .seconds)
     /// Counters per (model, version, shadow), made once: creating one is a registry lookup.
     private struct ServedKey: Hashable {
         let version: ModelVersionKey

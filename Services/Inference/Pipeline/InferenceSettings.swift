@@ -1,3 +1,4 @@
+import Foundation
 import IntelliCoreServiceKit
 
 /// Inference-specific settings, read from the environment at start.
@@ -9,6 +10,7 @@ import IntelliCoreServiceKit
 /// | `INFERENCE_MAX_BATCH` | 1024 requests per consumed batch |
 /// | `INFERENCE_MAX_REQUEST_BYTES` | 1048576 |
 /// | `INFERENCE_BACKEND` | `openblas` (or `cuda`) |
+/// | `INFERENCE_WORKERS` | the number of CPUs: a large batch is split by record key over this many concurrent shards |
 /// | `INFERENCE_BLAS_THREADS` | 1: batches are small, and OpenBLAS threads spin between calls, taking cores from Kafka |
 struct InferenceSettings: Sendable {
     var cacheTTLSeconds: Int
@@ -17,6 +19,7 @@ struct InferenceSettings: Sendable {
     var maxRequestBytes: Int
     var backend: String
     var blasThreads: Int
+    var workers: Int
 
     init(environment: [String: String]) throws(ConfigurationError) {
         let reader = EnvironmentReader(environment)
@@ -25,6 +28,7 @@ struct InferenceSettings: Sendable {
         maxBatch = try reader.integer("INFERENCE_MAX_BATCH", default: 1024, range: 1...100_000)
         maxRequestBytes = try reader.integer("INFERENCE_MAX_REQUEST_BYTES", default: 1 << 20, range: 256...(64 << 20))
         blasThreads = try reader.integer("INFERENCE_BLAS_THREADS", default: 1, range: 1...256)
+        workers = try reader.integer("INFERENCE_WORKERS", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...256)
         backend = reader.string("INFERENCE_BACKEND", default: "openblas").lowercased()
         guard ["openblas", "cuda"].contains(backend) else {
             throw ConfigurationError(variable: "INFERENCE_BACKEND", message: "must be openblas or cuda, got \"\(backend)\"")

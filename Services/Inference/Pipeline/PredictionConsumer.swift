@@ -14,6 +14,8 @@ struct PredictionConsumer: Service {
     let producer: KafkaProducer
     let deadLetters: DeadLetterPublisher
     let maxBatch: Int
+    /// Concurrent shards a batch is processed in (`INFERENCE_WORKERS`).
+    var workers = 1
     var maxInFlight = 8
     let logger: Logger
 
@@ -28,15 +30,26 @@ struct PredictionConsumer: Service {
             processor.metrics.deliveryWait.recordNanoseconds(Int64((clock.now - started) / .nanoseconds(1)))
             try consumer.storeOffsets(for: oldest.batch)
         }
+        // The next batch is fetched and copied out of librdkafka on the consumer's thread while
+        // this one is processed. A fetched batch that is never processed (shutdown) has no stored
+        // offsets, so it is read again by whoever owns the partition next.
+        func fetch() -> Task<[KafkaConsumerMessage], any Error> {
+            Task { [consumer, maxBatch] in try await consumer.poll(maxMessages: maxBatch, timeout: .milliseconds(20)) }
+        }
+        var next = fetch()
+        defer { next.cancel() }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let pollStarted = clock.now
-            let batch = try await consumer.poll(maxMessages: maxBatch, timeout: .milliseconds(20))
+            let batch = try await next.value
+            next = fetch()
             processor.metrics.pollWait.recordNanoseconds(Int64((clock.now - pollStarted) / .nanoseconds(1)))
             if batch.isEmpty {
                 while !inFlight.isEmpty { try await completeOldest() }
                 continue
             }
-            let output = await processor.process(batch)
+            let processStarted = clock.now
+            let output = await processor.process(batch, workers: workers)
+            processor.metrics.processing.recordNanoseconds(Int64((clock.now - processStarted) / .nanoseconds(1)))
             let delivery = Task { [producer, deadLetters, logger] in
                 try await Self.deliver(output, producer: producer, deadLetters: deadLetters, logger: logger)
             }
@@ -44,6 +57,7 @@ struct PredictionConsumer: Service {
             if inFlight.count >= maxInFlight { try await completeOldest() }
         }
         while !inFlight.isEmpty { try await completeOldest() }
+        _ = try? await next.value
         await consumer.close()
     }
 

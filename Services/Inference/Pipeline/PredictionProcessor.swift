@@ -1,4 +1,5 @@
 import Foundation
+import IntelliCoreConcurrency
 import IntelliCoreEvents
 import IntelliCoreKafka
 import IntelliCoreModels
@@ -28,6 +29,7 @@ final class PredictionProcessor: Sendable {
     let resultsTopic: String
     let logger: Logger
     let metrics: InferenceMetrics
+    private let pendingCacheWrites = AtomicCounter()
 
     init(registry: ModelRegistry, models: LoadedModelCache, store: PostgresModelStore, cache: RedisCache, backend: any NumericsBackend,
          settings: InferenceSettings, resultsTopic: String, logger: Logger, metrics: InferenceMetrics) {
@@ -64,6 +66,44 @@ final class PredictionProcessor: Sendable {
         let protobuf: Bool
     }
 
+    /// Processes a consumed batch, split over up to `workers` concurrent shards by record key so
+    /// that one entity's requests stay in one shard, in order. Small batches stay whole: a shard
+    /// costs a task and a cache round trip of its own.
+    func process(_ messages: [KafkaConsumerMessage], workers: Int) async -> Output {
+        metrics.recordBatch(size: messages.count)
+        guard workers > 1, messages.count >= 2 * Self.minimumShard else { return await process(messages) }
+        let shards = Self.shards(of: messages, count: min(workers, messages.count / Self.minimumShard))
+        let outputs = await withTaskGroup(of: (Int, Output).self) { group in
+            for (index, shard) in shards.enumerated() where !shard.isEmpty {
+                group.addTask { (index, await self.process(shard)) }
+            }
+            var outputs = [Output?](repeating: nil, count: shards.count)
+            for await (index, output) in group { outputs[index] = output }
+            return outputs
+        }
+        var merged = Output()
+        merged.results.reserveCapacity(messages.count)
+        for output in outputs.compactMap({ $0 }) {
+            merged.results.append(contentsOf: output.results)
+            merged.deadLetters.append(contentsOf: output.deadLetters)
+            merged.skipped += output.skipped
+        }
+        return merged
+    }
+
+    static let minimumShard = 64
+
+    /// Splits by a hash of the record key (records without one go round robin).
+    static func shards(of messages: [KafkaConsumerMessage], count: Int) -> [[KafkaConsumerMessage]] {
+        var shards = [[KafkaConsumerMessage]](repeating: [], count: count)
+        for index in shards.indices { shards[index].reserveCapacity(messages.count / count + messages.count / (4 * count)) }
+        for (position, message) in messages.enumerated() {
+            let shard = message.key.map { min(count - 1, Int(TrafficRouter.fraction(of: $0) * Double(count))) } ?? position % count
+            shards[shard].append(message)
+        }
+        return shards
+    }
+
     func process(_ messages: [KafkaConsumerMessage]) async -> Output {
         var output = Output()
         let batchStart = Date().timeIntervalSince1970
@@ -72,6 +112,10 @@ final class PredictionProcessor: Sendable {
         var jobs: [Job] = []
         var failures: [(request: Int, code: String, message: String, version: Int?)] = []
         requests.reserveCapacity(messages.count)
+        jobs.reserveCapacity(messages.count)
+        output.results.reserveCapacity(messages.count)
+        /// Networks used by this batch, looked up once each rather than once per request.
+        var networks: [ModelVersionKey: FeedForwardNetwork] = [:]
 
         for message in messages {
             let headers = message.headers
@@ -83,7 +127,7 @@ final class PredictionProcessor: Sendable {
                     var rewritten = message
                     rewritten.value = structured.data
                     rewritten.headers = structured.kafkaHeaders.map { KafkaHeader(name: $0.name, string: $0.value) }
-                    await appendRequest(rewritten, into: &requests, jobs: &jobs, failures: &failures, snapshot: snapshot, output: &output, batchStart: batchStart)
+                    await appendRequest(rewritten, into: &requests, jobs: &jobs, failures: &failures, snapshot: snapshot, networks: &networks, output: &output, batchStart: batchStart)
                     continue
                 }
                 output.deadLetters.append((message, "not a CloudEvent: ce_specversion, ce_id, ce_type and a value are required"))
@@ -93,7 +137,7 @@ final class PredictionProcessor: Sendable {
                 output.skipped += 1
                 continue
             }
-            await appendRequest(message, into: &requests, jobs: &jobs, failures: &failures, snapshot: snapshot, output: &output, batchStart: batchStart)
+            await appendRequest(message, into: &requests, jobs: &jobs, failures: &failures, snapshot: snapshot, networks: &networks, output: &output, batchStart: batchStart)
         }
 
         // One pipelined round trip reads the whole batch's cache entries.
@@ -156,8 +200,8 @@ final class PredictionProcessor: Sendable {
         }
         let computeSeconds = (ContinuousClock.now - computeStart) / .seconds(1)
         if !fresh.isEmpty {
-            await cache.hashSet(fresh.map { (key: ResultCacheLayout.key($0.key, bucket: bucket), entries: $0.value) },
-                                ttl: .seconds(ResultCacheLayout.bucketSeconds(ttlSeconds: settings.cacheTTLSeconds) * 2))
+            writeToCache(fresh.map { (key: ResultCacheLayout.key($0.key, bucket: bucket), entries: $0.value) },
+                         ttl: .seconds(ResultCacheLayout.bucketSeconds(ttlSeconds: settings.cacheTTLSeconds) * 2))
         }
 
         // Answers.
@@ -188,13 +232,13 @@ final class PredictionProcessor: Sendable {
             output.results.append(resultMessage(for: request, completed: false, shadow: false, protobuf: false, shared: shared, body: body))
             metrics.recordFailure(code: failure.code)
         }
-        metrics.recordBatch(size: messages.count)
         return output
     }
 
     private func appendRequest(_ message: KafkaConsumerMessage, into requests: inout [Request], jobs: inout [Job],
                                failures: inout [(request: Int, code: String, message: String, version: Int?)],
-                               snapshot: RegistrySnapshot, output: inout Output, batchStart: Double) async {
+                               snapshot: RegistrySnapshot, networks: inout [ModelVersionKey: FeedForwardNetwork],
+                               output: inout Output, batchStart: Double) async {
         let headers = message.headers
         let eventId = headers.string(named: CloudEventHeader.id) ?? ""
         let received = message.timestampMilliseconds.map { Double($0) / 1000 } ?? batchStart
@@ -230,7 +274,7 @@ final class PredictionProcessor: Sendable {
             for (target, isShadow) in [(version, false)] + (shadow.map { [($0, true)] } ?? []) {
                 let network: FeedForwardNetwork
                 do {
-                    network = try await load(model: decoded.modelName, version: target)
+                    network = try await load(model: decoded.modelName, version: target, memo: &networks)
                 } catch {
                     if !isShadow { fail("model_unavailable", "version \(target) of \(decoded.modelName) cannot be loaded: \(error)", version: target) }
                     continue
@@ -245,9 +289,34 @@ final class PredictionProcessor: Sendable {
         }
     }
 
+    /// Cache writes are best effort and need not hold up the answers: up to
+    /// `maxPendingCacheWrites` run behind the batches; beyond that (Redis slow or down) a batch's
+    /// write is skipped and counted in `intellicore_inference_cache_writes_skipped_total`.
+    private func writeToCache(_ writes: [(key: String, entries: [(field: String, value: [UInt8])])], ttl: Duration) {
+        guard pendingCacheWrites.increment() <= Self.maxPendingCacheWrites else {
+            pendingCacheWrites.decrement()
+            metrics.cacheWritesSkipped.increment()
+            return
+        }
+        Task { [cache, pendingCacheWrites] in
+            await cache.hashSet(writes, ttl: ttl)
+            pendingCacheWrites.decrement()
+        }
+    }
+
+    static let maxPendingCacheWrites = 8
+
     /// The network of a version, from memory or from this service's own tables.
-    func load(model: String, version: Int) async throws -> FeedForwardNetwork {
+    func load(model: String, version: Int, memo: inout [ModelVersionKey: FeedForwardNetwork]) async throws -> FeedForwardNetwork {
         let key = ModelVersionKey(model: model, version: version)
+        if let network = memo[key] { return network }
+        let network = try await load(key)
+        memo[key] = network
+        return network
+    }
+
+    func load(_ key: ModelVersionKey) async throws -> FeedForwardNetwork {
+        let model = key.model, version = key.version
         if let network = models.get(key) { return network }
         guard let json = try await store.artifact(model: model, version: version) else {
             throw ModelError(.corruptArtifact, "no artifact stored")

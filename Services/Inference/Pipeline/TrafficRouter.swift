@@ -46,8 +46,12 @@ enum TrafficRouter {
 
     /// A stable position in [0, 1) for a key (FNV-1a, 64 bit, then a finalising mix).
     static func fraction(of key: String) -> Double {
+        fraction(of: key.utf8)
+    }
+
+    static func fraction(of bytes: some Sequence<UInt8>) -> Double {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in key.utf8 {
+        for byte in bytes {
             hash ^= UInt64(byte)
             hash = hash &* 0x0000_0100_0000_01B3
         }

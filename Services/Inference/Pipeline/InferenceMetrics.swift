@@ -16,7 +16,7 @@ final class InferenceMetrics: Sendable {
     /// Turning one consumed batch into answers (decode, route, cache, compute, encode).
     let processing = Metrics.Timer(label: "intellicore_inference_batch_processing_seconds", preferredDisplayUnit: .seconds)
     /// Counters per (model, version, shadow), made once: creating one is a registry lookup.
-    private struct ServedKey: Hashable {
+    struct ServedKey: Hashable {
         let version: ModelVersionKey
         let shadow: Bool
     }
@@ -27,17 +27,23 @@ final class InferenceMetrics: Sendable {
         rows.increment(by: count)
     }
 
-    func recordServed(model: String, version: Int, shadow: Bool, queue queueSeconds: Double, total: Double) {
-        let key = ServedKey(version: ModelVersionKey(model: model, version: version), shadow: shadow)
-        let counter = served.withLock { counters in
-            if let counter = counters[key] { return counter }
-            let counter = Counter(label: "intellicore_predictions_total",
-                                  dimensions: [("model", model), ("version", String(version)), ("shadow", shadow ? "true" : "false")])
-            counters[key] = counter
-            return counter
+    /// Counts a batch's answers per (model, version, shadow), one increment per key.
+    func recordServed(_ counts: [ServedKey: Int]) {
+        for (key, count) in counts {
+            let counter = served.withLock { counters in
+                if let counter = counters[key] { return counter }
+                let counter = Counter(label: "intellicore_predictions_total",
+                                      dimensions: [("model", key.version.model), ("version", String(key.version.version)),
+                                                   ("shadow", key.shadow ? "true" : "false")])
+                counters[key] = counter
+                return counter
+            }
+            counter.increment(by: count)
         }
-        counter.increment()
-        guard !shadow else { return }
+    }
+
+    /// Queue and end-to-end latency of one served (not shadow) answer.
+    func recordLatency(queue queueSeconds: Double, total: Double) {
         queue.recordNanoseconds(Int64(max(0, queueSeconds) * 1e9))
         endToEnd.recordNanoseconds(Int64(max(0, total) * 1e9))
     }

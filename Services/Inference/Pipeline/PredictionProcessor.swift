@@ -57,8 +57,11 @@ final class PredictionProcessor: Sendable {
     }
 
     struct Request {
-        let eventId: String
+        /// The request's `ce_id` bytes: the answer's id is built from them.
+        let eventId: [UInt8]
         let tenant: String?
+        /// The request's `ce_tenantid` header value, passed on to the answer as it came.
+        let tenantHeader: [UInt8]?
         var id: String
         var model: String?
         let received: Double
@@ -208,6 +211,7 @@ final class PredictionProcessor: Sendable {
         let now = Date()
         let shared = SharedHeaders(time: EventCodec.formatTime(now))
         let finished = now.timeIntervalSince1970
+        var served: [InferenceMetrics.ServedKey: Int] = [:]
         for job in jobs {
             guard let values = job.output else { continue }
             let request = requests[job.request]
@@ -222,9 +226,11 @@ final class PredictionProcessor: Sendable {
             }
             output.results.append(resultMessage(for: request, completed: true, shadow: job.shadow, protobuf: request.protobuf,
                                                 shared: shared, body: body))
-            metrics.recordServed(model: request.model!, version: job.version, shadow: job.shadow,
-                                 queue: batchStart - request.received, total: finished - request.received)
+            served[InferenceMetrics.ServedKey(version: ModelVersionKey(model: request.model!, version: job.version), shadow: job.shadow),
+                   default: 0] += 1
+            if !job.shadow { metrics.recordLatency(queue: batchStart - request.received, total: finished - request.received) }
         }
+        metrics.recordServed(served)
         for failure in failures {
             let request = requests[failure.request]
             let body = OIPResultEncoder.failed(id: request.id, model: request.model, version: failure.version, code: failure.code,
@@ -240,12 +246,14 @@ final class PredictionProcessor: Sendable {
                                snapshot: RegistrySnapshot, networks: inout [ModelVersionKey: FeedForwardNetwork],
                                output: inout Output, batchStart: Double) async {
         let headers = message.headers
-        let eventId = headers.string(named: CloudEventHeader.id) ?? ""
+        let eventId = headers.value(named: CloudEventHeader.id) ?? []
+        let tenantHeader = headers.value(named: CloudEventHeader.tenantId)
         let received = message.timestampMilliseconds.map { Double($0) / 1000 } ?? batchStart
         let index = requests.count
         let protobuf = headers.string(named: CloudEventHeader.contentType)?.hasPrefix(OIPProtobuf.contentType) ?? false
-        requests.append(Request(eventId: eventId, tenant: headers.string(named: CloudEventHeader.tenantId),
-                                id: headers.string(named: CloudEventHeader.subject) ?? eventId, model: nil, received: received,
+        requests.append(Request(eventId: eventId, tenant: tenantHeader.map { String(decoding: $0, as: UTF8.self) }, tenantHeader: tenantHeader,
+                                id: headers.string(named: CloudEventHeader.subject) ?? String(decoding: eventId, as: UTF8.self),
+                                model: nil, received: received,
                                 protobuf: protobuf))
         func fail(_ code: String, _ text: String, version: Int? = nil) {
             failures.append((index, code, text, version))
@@ -336,6 +344,8 @@ final class PredictionProcessor: Sendable {
         let json = KafkaHeader(name: CloudEventHeader.contentType, string: CloudEvent.jsonContentType)
         let protobuf = KafkaHeader(name: CloudEventHeader.contentType, string: OIPProtobuf.contentType)
         let time: KafkaHeader
+        static let resultSuffix = Array("/result".utf8)
+        static let shadowSuffix = Array("/shadow".utf8)
 
         init(time: String) {
             self.time = KafkaHeader(name: CloudEventHeader.time, string: time)
@@ -344,18 +354,22 @@ final class PredictionProcessor: Sendable {
 
     private func resultMessage(for request: Request, completed: Bool, shadow: Bool, protobuf: Bool, shared: SharedHeaders,
                                body: [UInt8]) -> KafkaProducerMessage {
-        var headers = [
-            shared.specVersion,
-            // Deterministic: a batch redone after a crash re-emits the same ce_id, which consumers dedupe.
-            KafkaHeader(name: CloudEventHeader.id, string: request.eventId + (shadow ? "/shadow" : "/result")),
-            shared.source,
-            completed ? shared.completed : shared.failed,
-            shared.time,
-            KafkaHeader(name: CloudEventHeader.subject, string: request.id),
-        ]
-        if let tenant = request.tenant { headers.append(KafkaHeader(name: CloudEventHeader.tenantId, string: tenant)) }
+        // Deterministic: a batch redone after a crash re-emits the same ce_id, which consumers dedupe.
+        var answerId = request.eventId
+        answerId.append(contentsOf: shadow ? SharedHeaders.shadowSuffix : SharedHeaders.resultSuffix)
+        // The request id is both the record key and ce_subject: one array serves both.
+        let id = Array(request.id.utf8)
+        var headers: [KafkaHeader] = []
+        headers.reserveCapacity(8)
+        headers.append(shared.specVersion)
+        headers.append(KafkaHeader(name: CloudEventHeader.id, value: answerId))
+        headers.append(shared.source)
+        headers.append(completed ? shared.completed : shared.failed)
+        headers.append(shared.time)
+        headers.append(KafkaHeader(name: CloudEventHeader.subject, value: id))
+        if let tenant = request.tenantHeader { headers.append(KafkaHeader(name: CloudEventHeader.tenantId, value: tenant)) }
         headers.append(protobuf ? shared.protobuf : shared.json)
-        return KafkaProducerMessage(topic: resultsTopic, key: Array(request.id.utf8), value: body, headers: headers)
+        return KafkaProducerMessage(topic: resultsTopic, key: id, value: body, headers: headers)
     }
 
     static func reason(_ error: any Error) -> String {

@@ -9,6 +9,7 @@ import Logging
 /// |---|---|
 /// | `SERVICE_HTTP_HOST` / `SERVICE_HTTP_PORT` | `127.0.0.1` / the service's own port (8081…8085) |
 /// | `KAFKA_BOOTSTRAP` | `127.0.0.1:19092` (the local dev stack) |
+/// | `KAFKA_LINGER_MS` | `5`: how long produced records wait to share a request (latency against broker load) |
 /// | `INTELLICORE_TOPIC_PREFIX` | empty |
 /// | `POSTGRES_HOST` / `_PORT` / `_USER` / `_PASSWORD` / `_DATABASE` | `127.0.0.1` / `19432` / `intellicore` / `intellicore` / `intellicore` |
 /// | `POSTGRES_MAX_CONNECTIONS` | `10` |
@@ -19,6 +20,7 @@ public struct ServiceConfiguration: Sendable {
     public var httpHost: String
     public var httpPort: Int
     public var kafkaBootstrap: String
+    public var kafkaLingerMilliseconds: Int
     public var topics: TopicNames
     public var postgres: PostgresSettings
     public var redis: RedisConfiguration
@@ -30,6 +32,7 @@ public struct ServiceConfiguration: Sendable {
         httpHost = reader.string("SERVICE_HTTP_HOST", default: "127.0.0.1")
         httpPort = try reader.port("SERVICE_HTTP_PORT", default: defaultHTTPPort)
         kafkaBootstrap = reader.string("KAFKA_BOOTSTRAP", default: "127.0.0.1:19092")
+        kafkaLingerMilliseconds = try reader.integer("KAFKA_LINGER_MS", default: 5, range: 0...10_000)
         topics = TopicNames(prefix: reader.string("INTELLICORE_TOPIC_PREFIX", default: ""))
         postgres = PostgresSettings(
             host: reader.string("POSTGRES_HOST", default: "127.0.0.1"),

@@ -74,7 +74,8 @@ public enum ServiceRuntime {
         let schema = try SchemaName(descriptor.schema)
         let postgres = configuration.postgres.makeClient(logger: logger)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(
-            bootstrapServers: configuration.kafkaBootstrap, clientId: descriptor.name), logger: logger)
+            bootstrapServers: configuration.kafkaBootstrap, clientId: descriptor.name,
+            lingerMilliseconds: configuration.kafkaLingerMilliseconds), logger: logger)
         let admin = try KafkaAdmin(bootstrapServers: configuration.kafkaBootstrap, logger: logger)
         let health = HealthMonitor(required: ["kafka", "postgres"])
         let context = ServiceContext(

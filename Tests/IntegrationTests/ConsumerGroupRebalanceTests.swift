@@ -26,12 +26,18 @@ struct ConsumerGroupRebalanceTests {
             let inbox = Inbox(schema: schema, consumer: "it")
             let duplicates = Shared(0)
             let stop = Shared(false)
+            // Until the second member owns partitions the first one reads slowly (200 records/s),
+            // so that the stream cannot be over before the rebalance is.
+            let secondAssigned = Shared(false)
 
             @Sendable func member(_ name: String) async throws {
                 let consumer = try env.consumer(group: group)
                 try consumer.subscribe(topics: [topic])
                 while !stop.value {
-                    let batch = try await consumer.poll(maxMessages: 100, timeout: .milliseconds(100))
+                    let throttled = name == "a" && !secondAssigned.value
+                    let batch = try await consumer.poll(maxMessages: throttled ? 10 : 100, timeout: .milliseconds(100))
+                    if name == "b" && !consumer.assignment.isEmpty { secondAssigned.update { $0 = true } }
+                    if throttled { try await Task.sleep(for: .milliseconds(50)) }
                     for message in batch {
                         let record = "\(message.partition):\(message.offset)"
                         let fresh = try await inbox.process(eventId: record, client: client, logger: env.logger) { connection in

@@ -121,11 +121,11 @@ struct InferenceBenchmark {
             let now = (clock.now - origin) / .seconds(1)
             let wallNow = Date().timeIntervalSince1970
             for message in batch {
-                guard let subject = message.headers.string(named: CloudEventHeader.subject), subject.hasPrefix("b"),
+                guard let subject = message.headerString(named: CloudEventHeader.subject), subject.hasPrefix("b"),
                       let index = Int(subject.dropFirst()), index < options.requests, receivedAt[index] < 0 else { continue }
                 receivedAt[index] = now
                 answered += 1
-                if message.headers.string(named: CloudEventHeader.type) != PredictionCompleted.eventType { failed += 1; continue }
+                if !message.header(named: CloudEventHeader.type, equals: PredictionCompleted.eventType) { failed += 1; continue }
                 if let value = message.value, let queue = number(after: "\"queue_seconds\":", in: value),
                    let total = number(after: "\"total_seconds\":", in: value), let produced = message.timestampMilliseconds {
                     toService.append(queue)

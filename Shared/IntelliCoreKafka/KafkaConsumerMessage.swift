@@ -7,19 +7,55 @@ public struct KafkaConsumerMessage: Sendable {
     public var offset: Int64
     public var key: [UInt8]?
     public var value: [UInt8]?
-    public var headers: [KafkaHeader]
+    /// Every header, in order. Built on access from a packed form: to read one header, use
+    /// `header(named:)`, `headerString(named:)` or `header(named:hasPrefix:)`, which copy nothing else.
+    public var headers: [KafkaHeader] {
+        get { packedHeaders.unpacked() }
+        set { packedHeaders = PackedHeaders(newValue) }
+    }
+    var packedHeaders: PackedHeaders
     /// Milliseconds since the epoch, when the broker or producer set one.
     public var timestampMilliseconds: Int64?
 
     public init(topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8]?,
                 headers: [KafkaHeader] = [], timestampMilliseconds: Int64? = nil) {
+        self.init(topic: topic, partition: partition, offset: offset, key: key, value: value,
+                  packedHeaders: PackedHeaders(headers), timestampMilliseconds: timestampMilliseconds)
+    }
+
+    init(topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8]?,
+         packedHeaders: PackedHeaders, timestampMilliseconds: Int64?) {
         self.topic = topic
         self.partition = partition
         self.offset = offset
         self.key = key
         self.value = value
-        self.headers = headers
+        self.packedHeaders = packedHeaders
         self.timestampMilliseconds = timestampMilliseconds
+    }
+
+    /// The value of the last header called `name`; nil when there is none or it has no value.
+    public func header(named name: String) -> [UInt8]? {
+        packedHeaders.lastIndex(named: name).flatMap { packedHeaders.value(at: $0) }
+    }
+
+    public func headerString(named name: String) -> String? {
+        header(named: name).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Whether the last header called `name` has a value starting with `prefix`.
+    public func header(named name: String, hasPrefix prefix: String) -> Bool {
+        packedHeaders.lastIndex(named: name).map { packedHeaders.value(at: $0, hasPrefix: prefix) } ?? false
+    }
+
+    /// Whether the last header called `name` has exactly the value `text`.
+    public func header(named name: String, equals text: String) -> Bool {
+        packedHeaders.lastIndex(named: name).map { packedHeaders.value(at: $0, equals: text) } ?? false
+    }
+
+    /// Whether a header called `name` is present (with or without a value).
+    public func hasHeader(named name: String) -> Bool {
+        packedHeaders.lastIndex(named: name) != nil
     }
 
     public var keyString: String? { key.map { String(decoding: $0, as: UTF8.self) } }

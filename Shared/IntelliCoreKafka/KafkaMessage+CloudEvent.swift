@@ -15,6 +15,6 @@ extension KafkaProducerMessage {
 extension KafkaConsumerMessage {
     /// Reads the record as a CloudEvent, in binary or structured mode.
     public func cloudEvent() throws -> CloudEvent {
-        try CloudEvent(kafkaHeader: { headers.value(named: $0) }, value: value)
+        try CloudEvent(kafkaHeader: { header(named: $0) }, value: value)
     }
 }

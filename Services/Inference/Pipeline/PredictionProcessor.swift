@@ -121,10 +121,10 @@ final class PredictionProcessor: Sendable {
         var networks: [ModelVersionKey: FeedForwardNetwork] = [:]
 
         for message in messages {
-            let headers = message.headers
+            // Header checks read the packed headers in place: no copies for the common case.
             guard let value = message.value, !value.isEmpty,
-                  headers.value(named: CloudEventHeader.id) != nil, headers.value(named: CloudEventHeader.specVersion) != nil,
-                  let type = headers.string(named: CloudEventHeader.type) else {
+                  message.header(named: CloudEventHeader.id, hasPrefix: ""), message.header(named: CloudEventHeader.specVersion, hasPrefix: ""),
+                  message.header(named: CloudEventHeader.type, hasPrefix: "") else {
                 if let value = message.value, let structured = try? CloudEvent(structuredJSON: value), structured.type == PredictionRequested.eventType {
                     // Structured mode: rare on this path; re-enter as binary.
                     var rewritten = message
@@ -136,7 +136,7 @@ final class PredictionProcessor: Sendable {
                 output.deadLetters.append((message, "not a CloudEvent: ce_specversion, ce_id, ce_type and a value are required"))
                 continue
             }
-            guard type == PredictionRequested.eventType else {
+            guard message.header(named: CloudEventHeader.type, equals: PredictionRequested.eventType) else {
                 output.skipped += 1
                 continue
             }
@@ -245,14 +245,13 @@ final class PredictionProcessor: Sendable {
                                failures: inout [(request: Int, code: String, message: String, version: Int?)],
                                snapshot: RegistrySnapshot, networks: inout [ModelVersionKey: FeedForwardNetwork],
                                output: inout Output, batchStart: Double) async {
-        let headers = message.headers
-        let eventId = headers.value(named: CloudEventHeader.id) ?? []
-        let tenantHeader = headers.value(named: CloudEventHeader.tenantId)
+        let eventId = message.header(named: CloudEventHeader.id) ?? []
+        let tenantHeader = message.header(named: CloudEventHeader.tenantId)
         let received = message.timestampMilliseconds.map { Double($0) / 1000 } ?? batchStart
         let index = requests.count
-        let protobuf = headers.string(named: CloudEventHeader.contentType)?.hasPrefix(OIPProtobuf.contentType) ?? false
+        let protobuf = message.header(named: CloudEventHeader.contentType, hasPrefix: OIPProtobuf.contentType)
         requests.append(Request(eventId: eventId, tenant: tenantHeader.map { String(decoding: $0, as: UTF8.self) }, tenantHeader: tenantHeader,
-                                id: headers.string(named: CloudEventHeader.subject) ?? String(decoding: eventId, as: UTF8.self),
+                                id: message.headerString(named: CloudEventHeader.subject) ?? String(decoding: eventId, as: UTF8.self),
                                 model: nil, received: received,
                                 protobuf: protobuf))
         func fail(_ code: String, _ text: String, version: Int? = nil) {

@@ -1,4 +1,7 @@
 import CRDKafka
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Copies librdkafka messages into `KafkaConsumerMessage` values.
 ///
@@ -21,25 +24,23 @@ final class MessageReader {
         }
         let key = raw.key.map { Array(UnsafeRawBufferPointer(start: $0, count: raw.key_len)) }
         let value = raw.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: raw.len)) }
-        var headers: [KafkaHeader] = []
+        var headers = PackedHeaders()
         var list: OpaquePointer?
         if rd_kafka_message_headers(message, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list {
             let count = rd_kafka_header_cnt(list)
-            headers.reserveCapacity(count)
+            headers = PackedHeaders(reservingCount: count, bytes: 32 * count)
             var name: UnsafePointer<CChar>?
             var bytes: UnsafeRawPointer?
             var size = 0
             for index in 0..<count where rd_kafka_header_get_all(list, index, &name, &bytes, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
-                headers.append(KafkaHeader(
-                    name: name.map { String(cString: $0) } ?? "",
-                    value: bytes.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }
-                ))
+                let nameBytes = name.map { UnsafeRawBufferPointer(start: $0, count: strlen($0)) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
+                headers.append(name: nameBytes, value: bytes.map { UnsafeRawBufferPointer(start: $0, count: size) })
             }
         }
         var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let timestamp = rd_kafka_message_timestamp(message, &timestampType)
         return KafkaConsumerMessage(
-            topic: topic, partition: raw.partition, offset: raw.offset, key: key, value: value, headers: headers,
+            topic: topic, partition: raw.partition, offset: raw.offset, key: key, value: value, packedHeaders: headers,
             timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp
         )
     }

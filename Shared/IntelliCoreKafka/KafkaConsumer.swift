@@ -116,13 +116,19 @@ public final class KafkaConsumer: Sendable {
 
     /// Marks `messages` as processed: the offset after the highest one per partition is stored
     /// and will be committed. Partitions this consumer no longer owns are skipped.
-    public func storeOffsets(for messages: some Sequence<KafkaConsumerMessage>) throws {
+    public func storeOffsets(for messages: [KafkaConsumerMessage]) throws {
+        try storeOffsets(Self.nextOffsets(of: messages))
+    }
+
+    /// The offset after the highest one per partition in `messages`: what `storeOffsets(for:)` stores.
+    public static func nextOffsets(of messages: [KafkaConsumerMessage]) -> [KafkaTopicPartition] {
         var next: [KafkaTopicPartition: Int64] = [:]
-        for message in messages {
-            let key = KafkaTopicPartition(topic: message.topic, partition: message.partition)
-            next[key] = max(next[key] ?? 0, message.offset + 1)
+        // By position: iterating would copy each record (a retain and release per field).
+        for index in messages.indices {
+            let key = KafkaTopicPartition(topic: messages[index].topic, partition: messages[index].partition)
+            next[key] = max(next[key] ?? 0, messages[index].offset + 1)
         }
-        try storeOffsets(next.map { KafkaTopicPartition(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) })
+        return next.map { KafkaTopicPartition(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) }
     }
 
     /// Stores explicit next-offsets (the offset of the next record to read).

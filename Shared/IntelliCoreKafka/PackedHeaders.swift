@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A record's headers packed into one byte buffer and one index, in order.
 ///
 /// Consumed records keep their headers this way: one record costs two allocations for its
@@ -36,14 +40,15 @@ struct PackedHeaders: Sendable {
 
     /// The position of the last header called `name` (Kafka allows repeats; the last one wins).
     func lastIndex(named name: String) -> Int? {
-        let target = name.utf8
-        let count = target.count
-        return bytes.withUnsafeBufferPointer { buffer in
-            for index in entries.indices.reversed() where Int(entries[index].nameCount) == count {
-                let start = Int(entries[index].nameStart)
-                if UnsafeBufferPointer(rebasing: buffer[start..<start + count]).elementsEqual(target) { return index }
+        var name = name
+        return name.withUTF8 { target in
+            bytes.withUnsafeBufferPointer { buffer in
+                for index in entries.indices.reversed() where Int(entries[index].nameCount) == target.count {
+                    let start = Int(entries[index].nameStart)
+                    if target.isEmpty || memcmp(buffer.baseAddress! + start, target.baseAddress!, target.count) == 0 { return index }
+                }
+                return nil
             }
-            return nil
         }
     }
 

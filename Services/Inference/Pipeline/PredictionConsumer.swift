@@ -21,14 +21,15 @@ struct PredictionConsumer: Service {
 
     func run() async throws {
         try consumer.subscribe(topics: [topic])
-        var inFlight: [(batch: [KafkaConsumerMessage], delivery: Task<Void, any Error>)] = []
+        // The offsets each batch will store once delivered; the records themselves are let go.
+        var inFlight: [(offsets: [KafkaTopicPartition], delivery: Task<Void, any Error>)] = []
         let clock = ContinuousClock()
         func completeOldest() async throws {
             let oldest = inFlight.removeFirst()
             let started = clock.now
             try await oldest.delivery.value
             processor.metrics.deliveryWait.recordNanoseconds(Int64((clock.now - started) / .nanoseconds(1)))
-            try consumer.storeOffsets(for: oldest.batch)
+            try consumer.storeOffsets(oldest.offsets)
         }
         // The next batch is fetched and copied out of librdkafka on the consumer's thread while
         // this one is processed. A fetched batch that is never processed (shutdown) has no stored
@@ -53,7 +54,7 @@ struct PredictionConsumer: Service {
             let delivery = Task { [producer, deadLetters, logger] in
                 try await Self.deliver(output, producer: producer, deadLetters: deadLetters, logger: logger)
             }
-            inFlight.append((batch, delivery))
+            inFlight.append((KafkaConsumer.nextOffsets(of: batch), delivery))
             if inFlight.count >= maxInFlight { try await completeOldest() }
         }
         while !inFlight.isEmpty { try await completeOldest() }

@@ -24,17 +24,10 @@ public enum Topic: String, CaseIterable, Sendable, Codable {
         case .trainingCommands, .models, .monitoringAlerts: "model name"
         case .trainingEvents: "job id"
         case .predictionRequests: "model name (or caller's entity key)"
-        case .predictionResults, .predictionFeedback: "request id"
+        case .predictionResults: "the request's key (entity or model name), else request id"
+        case .predictionFeedback: "request id"
         case .billing, .tenants, .audit: "tenant id"
         case .deadLetter: "original key"
-        }
-    }
-
-    /// Default partition count used by the local stack and `KafkaAdmin.createPlatformTopics`.
-    public var defaultPartitions: Int {
-        switch self {
-        case .predictionRequests, .predictionResults, .ingestRaw: 8
-        default: 4
         }
     }
 }

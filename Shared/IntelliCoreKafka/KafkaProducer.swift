@@ -46,9 +46,18 @@ public final class KafkaProducer: Sendable {
     ///
     /// Records with the same key land in the same partition in the order given.
     public func send(_ messages: [KafkaProducerMessage]) async throws -> [Result<KafkaDeliveryReport, KafkaError>] {
+        try await enqueue(messages).results()
+    }
+
+    /// Hands records to librdkafka in order and returns without waiting for acknowledgements;
+    /// `results()` on the answer waits for them. Two calls made one after the other keep their
+    /// order per partition even when their acknowledgements are awaited concurrently.
+    public func enqueue(_ messages: [KafkaProducerMessage]) async throws -> KafkaDelivery {
         guard !closed.isSet else { throw KafkaError(.closed, "producer is shut down") }
-        if messages.isEmpty { return [] }
         let tracker = DeliveryTracker(count: messages.count)
+        let delivery = KafkaDelivery(tracker: tracker, topics: messages.map(\.topic))
+        if messages.isEmpty { return delivery }
+        tracker.retainUntilComplete()
         var call = ProduceCall()
         for (index, message) in messages.enumerated() {
             while true {
@@ -63,8 +72,7 @@ public final class KafkaProducer: Sendable {
                 break
             }
         }
-        await tracker.waitForAll()
-        return messages.indices.map { tracker.result($0, topic: messages[$0].topic) }
+        return delivery
     }
 
     /// Records produced but not yet acknowledged.
@@ -95,5 +103,19 @@ public final class KafkaProducer: Sendable {
         // The poll loop ends within 100 ms; the client is then destroyed on the same thread.
         _ = try? await pollThread.run { [client] in client.destroy() }
         pollThread.shutdown()
+    }
+}
+
+/// Records handed to librdkafka by `KafkaProducer.enqueue`, whose acknowledgements may still be coming.
+public struct KafkaDelivery: Sendable {
+    let tracker: DeliveryTracker
+    let topics: [String]
+
+    public var count: Int { topics.count }
+
+    /// Each record's outcome, in the order given, once every one has its delivery report.
+    public func results() async -> [Result<KafkaDeliveryReport, KafkaError>] {
+        await tracker.waitForAll()
+        return topics.indices.map { tracker.result($0, topic: topics[$0]) }
     }
 }

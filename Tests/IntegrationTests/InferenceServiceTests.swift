@@ -152,6 +152,18 @@ struct InferenceServiceTests {
         }
         #expect(await Self.cacheHits(h) - hitsBefore >= 1000, "repeated inputs should be served from Redis")
 
+        // Per-entity order: 20 entities × 100 requests; each entity's answers arrive in request order.
+        h.results.removeAll()
+        let ordered = try (0..<2000).map { try h.request("order-\($0 % 20)-\($0 / 20)", key: "ordered-\($0 % 20)", inputs: Self.features(input($0))) }
+        for result in try await h.producer.send(ordered) { _ = try result.get() }
+        #expect(try await h.awaitResults { $0.count >= 4000 })
+        let sequences = Dictionary(grouping: try Self.answers(h.results).filter { !$0.shadow }.map { answer in
+            let parts = answer.id.split(separator: "-")
+            return (entity: parts[1], sequence: Int(parts[2])!)
+        }, by: \.entity)
+        #expect(sequences.count == 20 && sequences.values.allSatisfy { $0.map(\.sequence) == Array(0..<100) },
+                "an entity's answers are in the order of its requests")
+
         // Explicit version, quotas and every bad input.
         try await h.publish(ModelVersionRegistered(modelName: h.model + "-undeployed", version: 1, tenantId: "acme", algorithm: "mlp",
                                                    artifact: try ArtifactCodec.encode({ var g = SeededGenerator(seed: 9); return FeedForwardArtifact.randomMLP(widths: [4, 2], using: &g) }()),

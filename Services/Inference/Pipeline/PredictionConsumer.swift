@@ -51,8 +51,11 @@ struct PredictionConsumer: Service {
             let processStarted = clock.now
             let output = await processor.process(batch, workers: workers)
             processor.metrics.processing.recordNanoseconds(Int64((clock.now - processStarted) / .nanoseconds(1)))
+            // Handed to librdkafka here, in batch order, so that one entity's answers reach the
+            // results topic in the order of its requests; acknowledgements are awaited behind.
+            let enqueued = try await producer.enqueue(output.results)
             let delivery = Task { [producer, deadLetters, logger] in
-                try await Self.deliver(output, producer: producer, deadLetters: deadLetters, logger: logger)
+                try await Self.deliver(output, enqueued: enqueued, producer: producer, deadLetters: deadLetters, logger: logger)
             }
             inFlight.append((KafkaConsumer.nextOffsets(of: batch), delivery))
             if inFlight.count >= maxInFlight { try await completeOldest() }
@@ -63,12 +66,14 @@ struct PredictionConsumer: Service {
     }
 
     /// Sends until every answer is acknowledged (never drops one).
-    static func deliver(_ output: PredictionProcessor.Output, producer: KafkaProducer, deadLetters: DeadLetterPublisher,
-                        logger: Logger) async throws {
+    static func deliver(_ output: PredictionProcessor.Output, enqueued: KafkaDelivery, producer: KafkaProducer,
+                        deadLetters: DeadLetterPublisher, logger: Logger) async throws {
         var pending = output.results
         var backoff = Backoff(initial: .milliseconds(50), maximum: .seconds(5))
+        var attempt: KafkaDelivery? = enqueued
         while !pending.isEmpty {
-            let results = try await producer.send(pending)
+            let results: [Result<KafkaDeliveryReport, KafkaError>]
+            if let first = attempt { results = await first.results(); attempt = nil } else { results = try await producer.send(pending) }
             let failed = zip(pending, results).compactMap { message, result -> KafkaProducerMessage? in
                 if case .failure = result { return message } else { return nil }
             }

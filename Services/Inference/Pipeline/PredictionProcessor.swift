@@ -67,6 +67,9 @@ final class PredictionProcessor: Sendable {
         let received: Double
         /// Asked in OIP protobuf (`application/x-protobuf`): completed answers go back the same way.
         let protobuf: Bool
+        /// The request record's key (the entity): the answer's key too, so one entity's answers
+        /// share a partition and keep their order.
+        let key: [UInt8]?
     }
 
     /// Processes a consumed batch, split over up to `workers` concurrent shards by record key so
@@ -256,7 +259,7 @@ final class PredictionProcessor: Sendable {
         requests.append(Request(eventId: eventId, tenant: tenantHeader.map { String(decoding: $0, as: UTF8.self) }, tenantHeader: tenantHeader,
                                 id: message.headerString(named: CloudEventHeader.subject) ?? String(decoding: eventId, as: UTF8.self),
                                 model: nil, received: received,
-                                protobuf: protobuf))
+                                protobuf: protobuf, key: message.key))
         func fail(_ code: String, _ text: String, version: Int? = nil) {
             failures.append((index, code, text, version))
         }
@@ -359,7 +362,6 @@ final class PredictionProcessor: Sendable {
         // Deterministic: a batch redone after a crash re-emits the same ce_id, which consumers dedupe.
         var answerId = request.eventId
         answerId.append(contentsOf: shadow ? SharedHeaders.shadowSuffix : SharedHeaders.resultSuffix)
-        // The request id is both the record key and ce_subject: one array serves both.
         let id = Array(request.id.utf8)
         var headers: [KafkaHeader] = []
         headers.reserveCapacity(8)
@@ -371,7 +373,7 @@ final class PredictionProcessor: Sendable {
         headers.append(KafkaHeader(name: CloudEventHeader.subject, value: id))
         if let tenant = request.tenantHeader { headers.append(KafkaHeader(name: CloudEventHeader.tenantId, value: tenant)) }
         headers.append(protobuf ? shared.protobuf : shared.json)
-        return KafkaProducerMessage(topic: resultsTopic, key: id, value: body, headers: headers)
+        return KafkaProducerMessage(topic: resultsTopic, key: request.key ?? id, value: body, headers: headers)
     }
 
     static func reason(_ error: any Error) -> String {

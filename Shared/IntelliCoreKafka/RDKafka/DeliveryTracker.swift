@@ -40,14 +40,23 @@ final class DeliveryTracker: @unchecked Sendable {
         completeOne()
     }
 
+    /// Keeps the tracker alive until its last report, whether or not anyone awaits it: librdkafka
+    /// holds unretained pointers into `slots`. Call once, before the first record is produced,
+    /// and only when `count > 0`.
+    func retainUntilComplete() {
+        _ = Unmanaged.passRetained(self)
+    }
+
     func completeOne() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let (finished, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
             state.remaining -= 1
-            guard state.remaining == 0 else { return nil }
+            guard state.remaining == 0 else { return (false, nil) }
             defer { state.waiter = nil }
-            return state.waiter
+            return (true, state.waiter)
         }
         waiter?.resume()
+        // The last use of `self` here: this may free the tracker.
+        if finished { Unmanaged.passUnretained(self).release() }
     }
 
     /// Returns once every record has a delivery report.

@@ -18,6 +18,29 @@ struct MockClusterTests {
         return received
     }
 
+    /// `enqueue` hands records over in call order; acknowledgements can be awaited in any order,
+    /// or not at all (the delivery keeps itself alive until its last report).
+    @Test func enqueuedBatchesKeepCallOrderWhicheverIsAwaitedFirst() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("enqueue", partitions: 1)
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
+        func batch(_ range: Range<Int>) -> [KafkaProducerMessage] {
+            range.map { KafkaProducerMessage(topic: "enqueue", key: "entity", value: Array("\($0)".utf8)) }
+        }
+        let first = try await producer.enqueue(batch(0..<500))
+        let dropped = try await producer.enqueue(batch(500..<600))
+        let second = try await producer.enqueue(batch(600..<1000))
+        #expect(first.count == 500 && dropped.count == 100 && second.count == 400)
+        let secondOffsets = try await second.results().map { try $0.get().offset }
+        let firstOffsets = try await first.results().map { try $0.get().offset }
+        #expect(firstOffsets == (0..<500).map(Int64.init))
+        #expect(secondOffsets == (600..<1000).map(Int64.init))
+        try await producer.flush()
+        let empty = try await producer.enqueue([])
+        #expect(await empty.results().isEmpty)
+        await producer.shutdown()
+    }
+
     @Test func roundTripKeepsKeysValuesHeadersAndNulls() async throws {
         let cluster = try KafkaMockCluster()
         try cluster.createTopic("roundtrip", partitions: 1)

@@ -165,8 +165,9 @@ final class PredictionProcessor: Sendable {
             for (position, (_, members)) in groups.enumerated() {
                 for (offset, member) in members.enumerated() {
                     let expected = jobs[member].rows * jobs[member].network.outputWidth * 4
-                    guard let hit = [answers[2 * position][offset], answers[2 * position + 1][offset]].compactMap({ $0 }).first(where: { $0.count == expected })
-                    else { continue }
+                    // The current time bucket first, then the previous one.
+                    let current = answers[2 * position][offset], previous = answers[2 * position + 1][offset]
+                    guard let hit = current?.count == expected ? current : previous?.count == expected ? previous : nil else { continue }
                     jobs[member].output = hit.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
                 }
             }
@@ -175,8 +176,9 @@ final class PredictionProcessor: Sendable {
         // Group the misses by (model, version) and run each group as one forward pass.
         let computeStart = ContinuousClock.now
         var groups: [ModelVersionKey: [Int]] = [:]
-        for (index, job) in jobs.enumerated() where job.output == nil {
-            groups[ModelVersionKey(model: requests[job.request].model!, version: job.version), default: []].append(index)
+        // By position throughout: a copied job costs a retain and release per array in it.
+        for index in jobs.indices where jobs[index].output == nil {
+            groups[ModelVersionKey(model: requests[jobs[index].request].model!, version: jobs[index].version), default: []].append(index)
         }
         var fresh: [ModelVersionKey: [(field: String, value: [UInt8])]] = [:]
         for (key, members) in groups {

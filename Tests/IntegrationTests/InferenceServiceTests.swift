@@ -16,7 +16,7 @@ struct InferenceServiceTests {
     final class Harness: @unchecked Sendable {
         let env: IntegrationEnvironment
         let prefix = "it\(UInt32.random(in: 0...UInt32.max))."
-        let port = Int.random(in: 50000...59000)
+        let port: Int
         let model = "churn-\(UInt32.random(in: 0...UInt32.max))"
         let producer: KafkaProducer
         var process: ChildProcess?
@@ -24,6 +24,7 @@ struct InferenceServiceTests {
         let resultsConsumer: KafkaConsumer
 
         init() async throws {
+            port = try freePort()
             let env = try IntegrationEnvironment.load()
             let prefix = self.prefix
             try await env.admin().createTopics(Topic.allCases.map { KafkaTopicSpec(name: prefix + $0.rawValue, partitions: $0 == .predictionRequests ? 4 : 2) })

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import IntelliCoreKafka
 import IntelliCorePostgres
 import Logging
@@ -101,6 +104,26 @@ func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -
         try await Task.sleep(for: .milliseconds(100))
     }
     return try await condition()
+}
+
+/// A TCP port on 127.0.0.1 that nothing listens on, from the kernel (bind to port 0). Random
+/// picks in the ephemeral range collided now and then with client connections' local ports.
+func freePort() throws -> Int {
+    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard socket >= 0 else { throw SetupError("socket() failed: errno \(errno)") }
+    defer { close(socket) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+            bind(socket, raw, length) == 0 && getsockname(socket, raw, &length) == 0
+        }
+    }
+    guard bound else { throw SetupError("binding an ephemeral port failed: errno \(errno)") }
+    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 /// A value shared between test tasks.

@@ -6,10 +6,13 @@ import Testing
 struct RedisCacheTests {
     /// A Redis of this test's own, so stopping it touches nothing else.
     final class RedisServer {
-        let port = Int.random(in: 40000...49000)
+        let port: Int
         private var process: ChildProcess?
 
-        init() throws { try start() }
+        init() throws {
+            port = try freePort()
+            try start()
+        }
 
         func start() throws {
             process = try ChildProcess(executable: "/usr/bin/redis-server", arguments: [

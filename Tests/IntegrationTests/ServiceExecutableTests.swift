@@ -13,7 +13,7 @@ struct ServiceExecutableTests {
     func startsReportsReadyAndStopsCleanly(service: String) async throws {
         let env = try IntegrationEnvironment.load()
         let directory = try #require(env.binaries, "INTELLICORE_BIN must point at the built executables")
-        let port = Int.random(in: 50000...59000)
+        let port = try freePort()
         var environment = ProcessInfo.processInfo.environment
         environment["SERVICE_HTTP_PORT"] = String(port)
         environment["LOG_LEVEL"] = "warning"

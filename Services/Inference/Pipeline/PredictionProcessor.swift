@@ -72,45 +72,6 @@ final class PredictionProcessor: Sendable {
         let key: [UInt8]?
     }
 
-    /// Processes a consumed batch, split over up to `workers` concurrent shards by record key so
-    /// that one entity's requests stay in one shard, in order. Small batches stay whole: a shard
-    /// costs a task and a cache round trip of its own.
-    func process(_ messages: [KafkaConsumerMessage], workers: Int) async -> Output {
-        metrics.recordBatch(size: messages.count)
-        guard workers > 1, messages.count >= 2 * Self.minimumShard else { return await process(messages, positions: messages.indices) }
-        let shards = Self.shards(of: messages, count: min(workers, messages.count / Self.minimumShard))
-        let outputs = await withTaskGroup(of: (Int, Output).self) { group in
-            for (index, shard) in shards.enumerated() where !shard.isEmpty {
-                group.addTask { (index, await self.process(messages, positions: shard)) }
-            }
-            var outputs = [Output?](repeating: nil, count: shards.count)
-            for await (index, output) in group { outputs[index] = output }
-            return outputs
-        }
-        var merged = Output()
-        merged.results.reserveCapacity(messages.count)
-        for output in outputs.compactMap({ $0 }) {
-            merged.results.append(contentsOf: output.results)
-            merged.deadLetters.append(contentsOf: output.deadLetters)
-            merged.skipped += output.skipped
-        }
-        return merged
-    }
-
-    static let minimumShard = 64
-
-    /// Splits the batch's positions by a hash of the record key (records without one go round
-    /// robin). Positions, not copies: a copied record costs a retain and release per field.
-    static func shards(of messages: [KafkaConsumerMessage], count: Int) -> [[Int]] {
-        var shards = [[Int]](repeating: [], count: count)
-        for index in shards.indices { shards[index].reserveCapacity(messages.count / count + messages.count / (4 * count)) }
-        for position in messages.indices {
-            let shard = messages[position].key.map { min(count - 1, Int(TrafficRouter.fraction(of: $0) * Double(count))) } ?? position % count
-            shards[shard].append(position)
-        }
-        return shards
-    }
-
     /// Processes the records of `messages` at `positions`, in that order.
     func process(_ messages: [KafkaConsumerMessage], positions: some Collection<Int>) async -> Output {
         var output = Output()
@@ -339,43 +300,6 @@ final class PredictionProcessor: Sendable {
         let network = try FeedForwardNetwork(try ArtifactCodec.decode(json: json))
         models.insert(network, for: key)
         return network
-    }
-
-    /// Header values shared by every answer of a batch, built once: per-answer header arrays were
-    /// a visible share of the allocations in the profile.
-    struct SharedHeaders {
-        let specVersion = KafkaHeader(name: CloudEventHeader.specVersion, string: CloudEvent.specVersion)
-        let source = KafkaHeader(name: CloudEventHeader.source, string: "/intellicore/inference")
-        let completed = KafkaHeader(name: CloudEventHeader.type, string: PredictionCompleted.eventType)
-        let failed = KafkaHeader(name: CloudEventHeader.type, string: PredictionFailed.eventType)
-        let json = KafkaHeader(name: CloudEventHeader.contentType, string: CloudEvent.jsonContentType)
-        let protobuf = KafkaHeader(name: CloudEventHeader.contentType, string: OIPProtobuf.contentType)
-        let time: KafkaHeader
-        static let resultSuffix = Array("/result".utf8)
-        static let shadowSuffix = Array("/shadow".utf8)
-
-        init(time: String) {
-            self.time = KafkaHeader(name: CloudEventHeader.time, string: time)
-        }
-    }
-
-    private func resultMessage(for request: Request, completed: Bool, shadow: Bool, protobuf: Bool, shared: SharedHeaders,
-                               body: [UInt8]) -> KafkaProducerMessage {
-        // Deterministic: a batch redone after a crash re-emits the same ce_id, which consumers dedupe.
-        var answerId = request.eventId
-        answerId.append(contentsOf: shadow ? SharedHeaders.shadowSuffix : SharedHeaders.resultSuffix)
-        let id = Array(request.id.utf8)
-        var headers: [KafkaHeader] = []
-        headers.reserveCapacity(8)
-        headers.append(shared.specVersion)
-        headers.append(KafkaHeader(name: CloudEventHeader.id, value: answerId))
-        headers.append(shared.source)
-        headers.append(completed ? shared.completed : shared.failed)
-        headers.append(shared.time)
-        headers.append(KafkaHeader(name: CloudEventHeader.subject, value: id))
-        if let tenant = request.tenantHeader { headers.append(KafkaHeader(name: CloudEventHeader.tenantId, value: tenant)) }
-        headers.append(protobuf ? shared.protobuf : shared.json)
-        return KafkaProducerMessage(topic: resultsTopic, key: request.key ?? id, value: body, headers: headers)
     }
 
     static func reason(_ error: any Error) -> String {

@@ -36,21 +36,26 @@ public struct KafkaConsumerMessage: Sendable {
 
     /// The value of the last header called `name`; nil when there is none or it has no value.
     public func header(named name: String) -> [UInt8]? {
-        packedHeaders.lastIndex(named: name).flatMap { packedHeaders.value(at: $0) }
+        packedHeaders.lastValue(named: name).map { Array($0) }
     }
 
     public func headerString(named name: String) -> String? {
-        header(named: name).map { String(decoding: $0, as: UTF8.self) }
+        packedHeaders.lastValue(named: name).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Whether the last header called `name` has a value starting with `prefix`.
     public func header(named name: String, hasPrefix prefix: String) -> Bool {
-        packedHeaders.lastIndex(named: name).map { packedHeaders.value(at: $0, hasPrefix: prefix) } ?? false
+        packedHeaders.lastValue(named: name)?.starts(with: prefix.utf8) ?? false
     }
 
     /// Whether the last header called `name` has exactly the value `text`.
     public func header(named name: String, equals text: String) -> Bool {
-        packedHeaders.lastIndex(named: name).map { packedHeaders.value(at: $0, equals: text) } ?? false
+        packedHeaders.lastValue(named: name)?.elementsEqual(text.utf8) ?? false
+    }
+
+    /// Whether the last header called `name` has a value (possibly empty).
+    public func hasHeaderValue(named name: String) -> Bool {
+        packedHeaders.lastValue(named: name) != nil
     }
 
     /// Whether a header called `name` is present (with or without a value).

@@ -52,30 +52,23 @@ struct PackedHeaders: Sendable {
         }
     }
 
-    func value(at index: Int) -> [UInt8]? {
+    /// The value of header `index` as a view into the buffer (no copy); nil when it has none.
+    func value(at index: Int) -> ArraySlice<UInt8>? {
         let entry = entries[index]
         guard entry.valueCount >= 0 else { return nil }
-        return Array(bytes[Int(entry.valueStart)..<Int(entry.valueStart) + Int(entry.valueCount)])
+        return bytes[Int(entry.valueStart)..<Int(entry.valueStart) + Int(entry.valueCount)]
     }
 
-    /// Whether the value of header `index` starts with `prefix`, without copying it.
-    func value(at index: Int, hasPrefix prefix: String) -> Bool {
-        let entry = entries[index]
-        guard entry.valueCount >= 0 else { return false }
-        return bytes[Int(entry.valueStart)..<Int(entry.valueStart) + Int(entry.valueCount)].starts(with: prefix.utf8)
-    }
-
-    func value(at index: Int, equals text: String) -> Bool {
-        let entry = entries[index]
-        guard entry.valueCount >= 0 else { return false }
-        return bytes[Int(entry.valueStart)..<Int(entry.valueStart) + Int(entry.valueCount)].elementsEqual(text.utf8)
+    /// The value of the last header called `name`, as a view into the buffer.
+    func lastValue(named name: String) -> ArraySlice<UInt8>? {
+        lastIndex(named: name).flatMap { value(at: $0) }
     }
 
     func unpacked() -> [KafkaHeader] {
         entries.indices.map { index in
             let entry = entries[index]
             let name = String(decoding: bytes[Int(entry.nameStart)..<Int(entry.nameStart) + Int(entry.nameCount)], as: UTF8.self)
-            return KafkaHeader(name: name, value: value(at: index))
+            return KafkaHeader(name: name, value: value(at: index).map { Array($0) })
         }
     }
 }

@@ -59,7 +59,6 @@ final class PredictionProcessor: Sendable {
     struct Request {
         /// The request's `ce_id` bytes: the answer's id is built from them.
         let eventId: [UInt8]
-        let tenant: String?
         /// The request's `ce_tenantid` header value, passed on to the answer as it came.
         let tenantHeader: [UInt8]?
         var id: String
@@ -70,6 +69,8 @@ final class PredictionProcessor: Sendable {
         /// The request record's key (the entity): the answer's key too, so one entity's answers
         /// share a partition and keep their order.
         let key: [UInt8]?
+
+        var tenant: String? { tenantHeader.map { String(decoding: $0, as: UTF8.self) } }
     }
 
     /// Processes the records of `messages` at `positions`, in that order.
@@ -83,15 +84,15 @@ final class PredictionProcessor: Sendable {
         requests.reserveCapacity(positions.count)
         jobs.reserveCapacity(positions.count)
         output.results.reserveCapacity(positions.count)
-        /// Networks used by this batch, looked up once each rather than once per request.
+        // Networks used by this batch, looked up once each rather than once per request.
         var networks: [ModelVersionKey: FeedForwardNetwork] = [:]
 
         for position in positions {
             let message = messages[position]
             // Header checks read the packed headers in place: no copies for the common case.
             guard let value = message.value, !value.isEmpty,
-                  message.header(named: CloudEventHeader.id, hasPrefix: ""), message.header(named: CloudEventHeader.specVersion, hasPrefix: ""),
-                  message.header(named: CloudEventHeader.type, hasPrefix: "") else {
+                  message.hasHeaderValue(named: CloudEventHeader.id), message.hasHeaderValue(named: CloudEventHeader.specVersion),
+                  message.hasHeaderValue(named: CloudEventHeader.type) else {
                 if let value = message.value, let structured = try? CloudEvent(structuredJSON: value), structured.type == PredictionRequested.eventType {
                     // Structured mode: rare on this path; re-enter as binary.
                     var rewritten = message
@@ -110,7 +111,7 @@ final class PredictionProcessor: Sendable {
             await appendRequest(message, into: &requests, jobs: &jobs, failures: &failures, snapshot: snapshot, networks: &networks, output: &output, batchStart: batchStart)
         }
 
-        // One pipelined round trip reads the whole batch's cache entries.
+        // One pipelined round trip reads the cache entries of every request here.
         let bucket = ResultCacheLayout.bucket(now: batchStart, ttlSeconds: settings.cacheTTLSeconds)
         if settings.cacheTTLSeconds > 0, !jobs.isEmpty {
             var byHash: [ModelVersionKey: [Int]] = [:]
@@ -219,7 +220,7 @@ final class PredictionProcessor: Sendable {
         let received = message.timestampMilliseconds.map { Double($0) / 1000 } ?? batchStart
         let index = requests.count
         let protobuf = message.header(named: CloudEventHeader.contentType, hasPrefix: OIPProtobuf.contentType)
-        requests.append(Request(eventId: eventId, tenant: tenantHeader.map { String(decoding: $0, as: UTF8.self) }, tenantHeader: tenantHeader,
+        requests.append(Request(eventId: eventId, tenantHeader: tenantHeader,
                                 id: message.headerString(named: CloudEventHeader.subject) ?? String(decoding: eventId, as: UTF8.self),
                                 model: nil, received: received,
                                 protobuf: protobuf, key: message.key))

@@ -40,6 +40,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -74,6 +75,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         sharedTarget("IntelliCorePostgres", dependencies: [
+            "IntelliCoreConcurrency",
             "IntelliCoreEvents", "IntelliCoreKafka",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -81,8 +83,10 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         sharedTarget("IntelliCoreServiceKit", dependencies: [
-            "IntelliCoreEvents", "IntelliCoreKafka", "IntelliCorePostgres", "IntelliCoreRedis",
+            "IntelliCoreEvents", "IntelliCoreConcurrency", "IntelliCoreKafka", "IntelliCorePostgres", "IntelliCoreRedis",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),

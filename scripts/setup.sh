@@ -27,12 +27,39 @@ fi
 
 mkdir -p "$INTELLICORE_DEPS"
 
+# The Debian archive this machine already uses (the URI that serves its release's `main`), so that
+# a machine behind its own mirror works and no host is written into the repository.
+debian_mirror() {
+  if [ -n "${INTELLICORE_DEBIAN_MIRROR:-}" ]; then echo "$INTELLICORE_DEBIAN_MIRROR"; return; fi
+  local codename; codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+  # deb822 .sources files: the first paragraph of Types deb with this release and main.
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    awk -v rel="$codename" '
+      function flush() { if (deb && suite && main && uri != "") { print uri; found = 1; exit } deb = suite = main = 0; uri = "" }
+      /^[[:space:]]*$/ { flush(); next }
+      /^#/ { next }
+      tolower($1) == "types:" { for (i = 2; i <= NF; i++) if ($i == "deb") deb = 1 }
+      tolower($1) == "uris:" { uri = $2 }
+      tolower($1) == "suites:" { for (i = 2; i <= NF; i++) if ($i == rel) suite = 1 }
+      tolower($1) == "components:" { for (i = 2; i <= NF; i++) if ($i == "main") main = 1 }
+      END { if (!found) flush() }' "$f" | head -n 1
+  done | head -n 1 | grep . && return
+  # One-line .list files: deb [options] URI suite components…
+  cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
+    | sed -E 's/\[[^]]*\]//' \
+    | awk -v rel="$codename" '$1 == "deb" && $3 == rel { for (i = 4; i <= NF; i++) if ($i == "main") { print $2; exit } }' \
+    | head -n 1 | grep .
+}
+
 # --- librdkafka -------------------------------------------------------------------------------
 if ! PKG_CONFIG_PATH="$INTELLICORE_DEPS/librdkafka/lib/pkgconfig" pkg-config --atleast-version=2.1 rdkafka 2>/dev/null; then
   log "building librdkafka from Debian's trixie source package (about 90 s)"
   work="$INTELLICORE_DEPS/src"
   rm -rf "$work" && mkdir -p "$work/apt/lists/partial" "$work/apt/sources"
-  echo "deb-src http://deb.debian.org/debian trixie main" > "$work/apt/sources/trixie-src.list"
+  mirror=$(debian_mirror) || { log "no Debian archive found in the machine's apt sources (/etc/apt/sources.list*); set INTELLICORE_DEBIAN_MIRROR to its URI"; exit 1; }
+  log "source package from the machine's own Debian mirror: $mirror"
+  echo "deb-src $mirror trixie main" > "$work/apt/sources/trixie-src.list"
   apt_opts=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$work/apt/sources"
             -o "Dir::State::Lists=$work/apt/lists" -o Debug::NoLocking=1)
   apt-get "${apt_opts[@]}" update -qq

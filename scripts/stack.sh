@@ -23,6 +23,17 @@ REDIS_PORT="${INTELLICORE_REDIS_PORT:-$((base + 379))}"
 HTTP_BASE="${INTELLICORE_HTTP_BASE_PORT:-$((base + 80))}"
 SERVICES=(ingestion training-orchestrator inference monitoring billing)
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
+# PostgreSQL will not run as root, so as root it runs as the `postgres` user, which cannot enter a
+# clone in a folder only root may enter (/root, mktemp -d). Its data, socket and log then live
+# outside the clone, in a folder named after this state folder (INTELLICORE_PG_HOME overrides it).
+if [ "$(id -u)" = 0 ]; then
+  PG_HOME="${INTELLICORE_PG_HOME:-/var/lib/intellicore/$(printf '%s' "$DIR" | sha256sum | cut -c1-16)-$STACK}"
+else
+  PG_HOME="${INTELLICORE_PG_HOME:-$DIR/pg}"
+fi
+PG_DATA="$PG_HOME/data"
+PG_RUN="$PG_HOME/run"
+PG_LOG="$PG_HOME/postgres.log"
 
 log() { printf '[stack:%s] %s\n' "$STACK" "$*" >&2; }
 die() { printf '[stack:%s] error: %s\n' "$STACK" "$*" >&2; exit 1; }
@@ -57,7 +68,19 @@ wait_for_port() { # $1 port, $2 what, $3 seconds
 }
 
 as_postgres() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
+}
+
+# The PostgreSQL folder, owned by whoever runs the server.
+prepare_pg_home() {
+  mkdir -p "$PG_DATA" "$PG_RUN"
+  if [ "$(id -u)" = 0 ]; then
+    id postgres >/dev/null 2>&1 || die "user postgres is missing: run scripts/setup.sh (it installs PostgreSQL)"
+    chmod 755 "$(dirname "$PG_HOME")"
+    chown -R postgres "$PG_HOME"
+  fi
+  chmod 700 "$PG_DATA"
+  ln -sfn "$PG_LOG" "$DIR/logs/postgres.log"
 }
 
 start_broker() {
@@ -74,23 +97,24 @@ start_broker() {
 }
 
 start_postgres() {
-  if [ -f "$DIR/postgres/postmaster.pid" ] && as_postgres "$PG_BIN/pg_ctl" -D "$DIR/postgres" status >/dev/null 2>&1; then return; fi
+  if [ -f "$PG_DATA/postmaster.pid" ] && as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then return; fi
   require_port "$PG_PORT" "PostgreSQL" INTELLICORE_POSTGRES_PORT
-  if [ ! -f "$DIR/postgres/PG_VERSION" ]; then
-    log "initialising PostgreSQL in $DIR/postgres"
-    mkdir -p "$DIR/postgres"
-    echo intellicore > "$DIR/run/pgpass"
-    if [ "$(id -u)" = 0 ]; then chown postgres "$DIR/postgres" "$DIR/run/pgpass"; chmod 700 "$DIR/postgres"; fi
-    as_postgres "$PG_BIN/initdb" -D "$DIR/postgres" -U intellicore --pwfile="$DIR/run/pgpass" \
+  prepare_pg_home
+  if [ ! -f "$PG_DATA/PG_VERSION" ]; then
+    log "initialising PostgreSQL in $PG_DATA"
+    local pwfile="$PG_RUN/pgpass"
+    echo intellicore > "$pwfile"
+    [ "$(id -u)" = 0 ] && chown postgres "$pwfile"
+    as_postgres "$PG_BIN/initdb" -D "$PG_DATA" -U intellicore --pwfile="$pwfile" \
       -A scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$DIR/logs/postgres-init.log" 2>&1 \
-      || die "initdb failed; see $DIR/logs/postgres-init.log"
-    rm -f "$DIR/run/pgpass"
+      || { rm -f "$pwfile"; die "initdb failed; see $DIR/logs/postgres-init.log"; }
+    rm -f "$pwfile"
   fi
   log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
-  touch "$DIR/logs/postgres.log"; [ "$(id -u)" = 0 ] && chown postgres "$DIR/logs/postgres.log" "$DIR/run"
-  as_postgres "$PG_BIN/pg_ctl" -D "$DIR/postgres" -l "$DIR/logs/postgres.log" -w -t 60 start \
-    -o "-p $PG_PORT -k $DIR/run -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off -c synchronous_commit=off" >/dev/null \
-    || die "PostgreSQL did not start; see $DIR/logs/postgres.log"
+  as_postgres touch "$PG_LOG"
+  as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 start \
+    -o "-p $PG_PORT -k $PG_RUN -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off -c synchronous_commit=off" >/dev/null \
+    || die "PostgreSQL did not start; see $PG_LOG"
   if ! PGPASSWORD=intellicore psql -h 127.0.0.1 -p "$PG_PORT" -U intellicore -d postgres -tAc \
        "select 1 from pg_database where datname='intellicore'" | grep -q 1; then
     PGPASSWORD=intellicore psql -q -h 127.0.0.1 -p "$PG_PORT" -U intellicore -d postgres -c "create database intellicore"
@@ -164,8 +188,8 @@ cmd_down() {
   stop_pidfile "$DIR/run/broker.pid" broker
   rm -f "$DIR/run/topics.done"
   stop_pidfile "$DIR/run/redis.pid" redis
-  if [ -f "$DIR/postgres/postmaster.pid" ]; then
-    as_postgres "$PG_BIN/pg_ctl" -D "$DIR/postgres" -m fast -w stop >/dev/null 2>&1 || true
+  if [ -f "$PG_DATA/postmaster.pid" ]; then
+    as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || true
   fi
   log "stopped"
 }
@@ -175,8 +199,8 @@ cmd_status() {
   printf '%-24s %-8s %s\n' COMPONENT STATE ADDRESS
   state=$(pid_alive "$DIR/run/broker.pid" && echo "up ($(( $(ps -o rss= -p "$(cat "$DIR/run/broker.pid")") / 1024 )) MB)" || echo down)
   printf '%-24s %-8s %s\n' broker "$state" "127.0.0.1:$KAFKA_PORT"
-  state=$(as_postgres "$PG_BIN/pg_ctl" -D "$DIR/postgres" status >/dev/null 2>&1 && echo up || echo down)
-  printf '%-24s %-8s %s\n' postgres "$state" "127.0.0.1:$PG_PORT (user/password intellicore)"
+  state=$(as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1 && echo up || echo down)
+  printf '%-24s %-8s %s\n' postgres "$state" "127.0.0.1:$PG_PORT (user/password intellicore, data in $PG_DATA)"
   printf '%-24s %-8s %s\n' redis "$(pid_alive "$DIR/run/redis.pid" && echo up || echo down)" "127.0.0.1:$REDIS_PORT"
   for svc in "${SERVICES[@]}"; do
     state=down

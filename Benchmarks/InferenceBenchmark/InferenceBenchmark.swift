@@ -28,12 +28,22 @@ struct InferenceBenchmark {
 
         var generator = SeededGenerator(seed: 2026)
         let artifact = FeedForwardArtifact.randomMLP(widths: [32, 64, 64, 2], using: &generator)
+        // The benchmark's tenant and an API key for the readiness check, as ingestion would issue them.
+        let apiKey = "bench-\(UInt64.random(in: 0...UInt64.max))"
+        let keyHash = Array(apiKey.utf8).withUnsafeBytes { ContentDigest.sha256Hex(of: $0, byteCount: 32) }
+        for event in [try CloudEvent(TenantCreated(tenantId: "bench", name: "bench", plan: "bench"), source: "/bench", tenantId: "bench"),
+                      try CloudEvent(ApiKeyIssued(tenantId: "bench", keyId: "bench-key", keyHash: keyHash, role: .viewer),
+                                     source: "/bench", tenantId: "bench")] {
+            try await producer.send(KafkaProducerMessage(event: event, topic: names[.tenants], key: "bench"))
+        }
         for event in [try CloudEvent(ModelVersionRegistered(modelName: model, version: 1, tenantId: "bench", algorithm: "mlp",
-                                                            artifact: try ArtifactCodec.encode(artifact), metrics: [:], parameters: [:]), source: "/bench"),
-                      try CloudEvent(ModelDeployed(modelName: model, alias: "champion", version: 1, trafficPolicy: .single(1)), source: "/bench")] {
+                                                            artifact: try ArtifactCodec.encode(artifact), metrics: [:], parameters: [:]),
+                                     source: "/bench", tenantId: "bench"),
+                      try CloudEvent(ModelDeployed(modelName: model, alias: ModelAlias.champion, version: 1, trafficPolicy: .single(1)),
+                                     source: "/bench", tenantId: "bench")] {
             try await producer.send(KafkaProducerMessage(event: event, topic: names[.models], key: model))
         }
-        guard try await waitUntilReady("\(options.http)/v2/models/\(model)/ready") else {
+        guard try await waitUntilReady("\(options.http)/v2/models/\(model)/ready", apiKey: apiKey) else {
             report("inference did not load \(model) in 60 s; is ./intellicore dev up running?"); exit(1)
         }
 
@@ -181,9 +191,11 @@ struct InferenceBenchmark {
         return nil
     }
 
-    static func waitUntilReady(_ url: String) async throws -> Bool {
+    static func waitUntilReady(_ url: String, apiKey: String) async throws -> Bool {
+        var request = URLRequest(url: URL(string: url)!)
+        request.setValue("Bearer \(apiKey)", forHTTPHeaderField: "Authorization")
         for _ in 0..<600 {
-            if let (_, response) = try? await URLSession.shared.data(from: URL(string: url)!),
+            if let (_, response) = try? await URLSession.shared.data(for: request),
                (response as? HTTPURLResponse)?.statusCode == 200 { return true }
             try await Task.sleep(for: .milliseconds(100))
         }

@@ -22,10 +22,9 @@ public struct ApiKeyIssued: DomainEvent, Hashable {
     public var keyId: String
     /// Lower-case hex SHA-256 of the key.
     public var keyHash: String
-    /// `admin`, `developer` or `reader`.
-    public var role: String
+    public var role: APIKeyRole
 
-    public init(tenantId: String, keyId: String, keyHash: String, role: String) {
+    public init(tenantId: String, keyId: String, keyHash: String, role: APIKeyRole) {
         self.tenantId = tenantId
         self.keyId = keyId
         self.keyHash = keyHash

@@ -21,10 +21,17 @@ public final class KafkaConsumer: Sendable {
     private let logger: Logger
     public let configuration: KafkaConsumerConfiguration
 
-    public init(configuration: KafkaConsumerConfiguration, logger: Logger) throws {
+    /// Says where newly assigned partitions start: called on the consumer's thread during a
+    /// rebalance with the partitions just assigned, it returns them with their start offsets
+    /// (`KafkaOffset.stored` for the group's committed offset). It may block briefly.
+    public typealias AssignmentPositioner = @Sendable ([KafkaTopicPartition]) -> [KafkaTopicPartition]
+
+    /// - Parameter positioner: for consumers that keep their offsets outside Kafka (in the
+    ///   transaction of their effects); Kafka's own commits are then informational.
+    public init(configuration: KafkaConsumerConfiguration, logger: Logger, positioner: AssignmentPositioner? = nil) throws {
         self.configuration = configuration
         self.logger = logger
-        let groupState = ConsumerGroupState(logger: logger)
+        let groupState = ConsumerGroupState(logger: logger, positioner: positioner)
         self.groupState = groupState
         let usesGroup = configuration.groupId != nil
         self.client = try RDKafkaClient(kind: .consumer, properties: configuration.librdkafkaProperties, logger: logger) { conf in

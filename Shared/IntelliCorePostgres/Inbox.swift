@@ -33,14 +33,20 @@ public struct Inbox: Sendable {
 
     /// Inserts the inbox row on a connection already in a transaction; false if it existed.
     public func claim(eventId: String, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
-        var query = PostgresQuery(unsafeSQL: """
-            INSERT INTO \(schema.qualified("inbox")) (consumer, event_id) VALUES ($1, $2)
-            ON CONFLICT DO NOTHING RETURNING 1
-            """)
-        query.binds.append(consumer)
-        query.binds.append(eventId)
-        let rows = try await connection.query(query, logger: logger)
-        for try await _ in rows { return true }
-        return false
+        try await !claim(eventIds: [eventId], on: connection, logger: logger).isEmpty
+    }
+
+    /// Inserts the inbox rows of a whole batch in one statement, on a connection already in a
+    /// transaction; returns the ids that were new (each once, however often the batch holds it).
+    public func claim(eventIds: [String], on connection: PostgresConnection, logger: Logger) async throws -> Set<String> {
+        guard !eventIds.isEmpty else { return [] }
+        let rows = try await connection.query("""
+            INSERT INTO \(unescaped: schema.qualified("inbox")) (consumer, event_id)
+            SELECT \(consumer), id FROM unnest(\(eventIds)::text[]) AS id
+            ON CONFLICT DO NOTHING RETURNING event_id
+            """, logger: logger)
+        var fresh = Set<String>()
+        for try await id in rows.decode(String.self) { fresh.insert(id) }
+        return fresh
     }
 }

@@ -6,8 +6,9 @@ import PostgresNIO
 /// The transactional outbox of one service schema.
 ///
 /// A state change and its event commit together: call `enqueue` on the connection of the
-/// transaction that makes the change. `OutboxRelay` publishes committed rows afterwards.
-/// The row's `id` is the event's `ce_id`.
+/// transaction that makes the change. `OutboxRelay` publishes committed rows afterwards; the
+/// enqueue also notifies the relay (`NOTIFY`, delivered when the transaction commits), so it
+/// does not have to poll. The row's `id` is the event's `ce_id`.
 public struct Outbox: Sendable {
     public let schema: SchemaName
 
@@ -15,35 +16,28 @@ public struct Outbox: Sendable {
         self.schema = schema
     }
 
+    /// The channel the relay listens on: one per schema.
+    public var channel: String { "intellicore_outbox_\(schema.rawValue)" }
+
     /// Adds the event to the outbox inside the caller's transaction.
     public func enqueue(_ event: CloudEvent, topic: String, key: String?, on connection: PostgresConnection, logger: Logger) async throws {
-        var query = PostgresQuery(unsafeSQL: """
-            INSERT INTO \(schema.qualified("outbox"))
+        try await connection.query("""
+            INSERT INTO \(unescaped: schema.qualified("outbox"))
                 (id, topic, message_key, ce_source, ce_type, ce_time, ce_subject, ce_tenant_id, content_type, payload)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-            """)
-        query.binds.append(event.id)
-        query.binds.append(topic)
-        query.binds.append(key)
-        query.binds.append(event.source)
-        query.binds.append(event.type)
-        query.binds.append(event.time)
-        query.binds.append(event.subject)
-        query.binds.append(event.tenantId)
-        query.binds.append(event.dataContentType)
-        query.binds.append(ByteBuffer(bytes: event.data))
-        try await connection.query(query, logger: logger)
+            VALUES (\(event.id), \(topic), \(key), \(event.source), \(event.type), \(event.time), \(event.subject),
+                    \(event.tenantId), \(event.dataContentType), \(ByteBuffer(bytes: event.data)))
+            """, logger: logger)
+        // Several notifications on one channel in one transaction arrive as one.
+        try await connection.query("SELECT pg_notify(\(channel), '')", logger: logger)
     }
 
     /// Unpublished rows, oldest first.
     func pending(limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> [OutboxRow] {
-        var query = PostgresQuery(unsafeSQL: """
+        let sequence = try await connection.query("""
             SELECT seq, id, topic, message_key, ce_source, ce_type, ce_time, ce_subject, ce_tenant_id, content_type, payload
-            FROM \(schema.qualified("outbox")) WHERE published_at IS NULL ORDER BY seq LIMIT $1
-            """)
-        query.binds.append(limit)
+            FROM \(unescaped: schema.qualified("outbox")) WHERE published_at IS NULL ORDER BY seq LIMIT \(limit)
+            """, logger: logger)
         var rows: [OutboxRow] = []
-        let sequence = try await connection.query(query, logger: logger)
         for try await (seq, id, topic, key, source, type, time, subject, tenant, contentType, payload) in sequence.decode(
             (Int64, String, String, String?, String, String, Date, String?, String?, String, ByteBuffer).self) {
             let event = CloudEvent(id: id, source: source, type: type, time: time, subject: subject, tenantId: tenant,
@@ -55,9 +49,9 @@ public struct Outbox: Sendable {
 
     func markPublished(_ seqs: [Int64], on connection: PostgresConnection, logger: Logger) async throws {
         guard !seqs.isEmpty else { return }
-        var query = PostgresQuery(unsafeSQL: "UPDATE \(schema.qualified("outbox")) SET published_at = now() WHERE seq = ANY($1)")
-        query.binds.append(seqs)
-        try await connection.query(query, logger: logger)
+        try await connection.query("""
+            UPDATE \(unescaped: schema.qualified("outbox")) SET published_at = now() WHERE seq = ANY(\(seqs))
+            """, logger: logger)
     }
 }
 

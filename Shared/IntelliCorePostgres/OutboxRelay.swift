@@ -8,19 +8,22 @@ import ServiceLifecycle
 /// Publishes committed outbox rows to Kafka, in commit order, and marks them after the broker
 /// acknowledged them.
 ///
-/// One relay per schema works at a time (a transaction-scoped advisory lock), so rows with the
-/// same key keep their order. A crash between the acknowledgement and the mark republishes those
-/// rows with the same `ce_id`; consumers dedupe them through their inbox.
+/// It is woken by the `NOTIFY` that `Outbox.enqueue` sends on commit (and looks anyway every
+/// `fallbackInterval`, for a notification missed while reconnecting). One relay per schema works
+/// at a time: it holds a session advisory lock on its own connection, so rows with the same key
+/// keep their order across replicas, and no transaction stays open while Kafka acknowledges.
+/// A crash between the acknowledgement and the mark republishes those rows with the same
+/// `ce_id`; consumers dedupe them through their inbox.
 public struct OutboxRelay: Service {
     public struct Settings: Sendable {
         /// Rows per round; default 500.
         public var batchSize: Int
-        /// Pause when the outbox is empty; default 50 ms.
-        public var idleDelay: Duration
+        /// The longest wait without a notification; default 2 s.
+        public var fallbackInterval: Duration
 
-        public init(batchSize: Int = 500, idleDelay: Duration = .milliseconds(50)) {
+        public init(batchSize: Int = 500, fallbackInterval: Duration = .seconds(2)) {
             self.batchSize = batchSize
-            self.idleDelay = idleDelay
+            self.fallbackInterval = fallbackInterval
         }
     }
 
@@ -41,43 +44,115 @@ public struct OutboxRelay: Service {
     }
 
     public func run() async throws {
-        var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+        let wake = WakeSignal()
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await listen(waking: wake) }
+                await publish(wokenBy: wake)
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            wake.signal()
+        }
+    }
+
+    /// Publishes one batch if no other relay of this schema is working; returns how many rows it
+    /// marked published.
+    public func relayOnce() async throws -> Int {
+        try await client.withConnection { connection in
+            guard try await lock(connection) else { return 0 }
             do {
-                let count = try await relayOnce()
-                backoff.reset()
-                if count < settings.batchSize {
-                    try await Task.sleep(for: settings.idleDelay)
-                }
-            } catch is CancellationError {
-                return
+                let count = try await publishBatch(on: connection)
+                try await unlock(connection)
+                return count
             } catch {
+                try? await unlock(connection)
+                throw error
+            }
+        }
+    }
+
+    private var running: Bool { !Task.isCancelled && !Task.isShuttingDownGracefully }
+
+    /// Holds the lock on one connection and publishes until told to stop.
+    private func publish(wokenBy wake: WakeSignal) async {
+        var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
+        while running {
+            do {
+                try await client.withConnection { connection in
+                    guard try await lock(connection) else {
+                        // Another replica relays this schema; take over if it goes away.
+                        await wake.wait(timeout: settings.fallbackInterval)
+                        return
+                    }
+                    defer { logger.debug("outbox relay released the schema", metadata: ["db.schema": "\(outbox.schema)"]) }
+                    do {
+                        while running {
+                            let count = try await publishBatch(on: connection)
+                            backoff.reset()
+                            if count < settings.batchSize { await wake.wait(timeout: settings.fallbackInterval) }
+                        }
+                        try await unlock(connection)
+                    } catch {
+                        try? await unlock(connection)
+                        throw error
+                    }
+                }
+            } catch {
+                if !running { return }
                 let delay = backoff.next()
-                logger.warning("outbox relay round failed; retrying", metadata: ["error": "\(String(reflecting: error))",
-                                                                                 "retry.delay": "\(delay)"])
+                logger.warning("outbox relay round failed; retrying", metadata: [
+                    "error": "\(String(reflecting: error))", "retry.delay": "\(delay)",
+                ])
                 try? await Task.sleep(for: delay)
             }
         }
     }
 
-    /// Publishes one batch; returns how many rows it marked published.
-    public func relayOnce() async throws -> Int {
-        try await client.withTransaction(logger: logger) { connection in
-            let lockKey = "intellicore.outbox.\(outbox.schema.rawValue)"
-            let locked = try await connection.query("SELECT pg_try_advisory_xact_lock(hashtext(\(lockKey)))", logger: logger)
-            for try await acquired in locked.decode(Bool.self) where !acquired { return 0 }
-            let rows = try await outbox.pending(limit: settings.batchSize, on: connection, logger: logger)
-            guard !rows.isEmpty else { return 0 }
-            let results = try await producer.send(rows.map { KafkaProducerMessage(event: $0.event, topic: $0.topic, key: $0.key) })
-            // Mark only the rows before the first failure: later rows are republished next round,
-            // after the failed one, so per-key order holds (duplicates are deduped downstream).
-            let delivered = results.prefix { if case .success = $0 { true } else { false } }.count
-            try await outbox.markPublished(rows.prefix(delivered).map(\.seq), on: connection, logger: logger)
-            published.increment(by: delivered)
-            if delivered < rows.count, case .failure(let error) = results[delivered] {
-                throw error
+    /// Turns notifications on the schema's channel into wake-ups, reconnecting after failures.
+    private func listen(waking wake: WakeSignal) async {
+        var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(5))
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: outbox.channel) { notifications in
+                        backoff.reset()
+                        wake.signal()  // rows committed while nobody listened
+                        for try await _ in notifications { wake.signal() }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.debug("outbox listener reconnecting", metadata: ["error": "\(error)"])
             }
-            return delivered
+            try? await Task.sleep(for: backoff.next())
         }
+    }
+
+    private func publishBatch(on connection: PostgresConnection) async throws -> Int {
+        let rows = try await outbox.pending(limit: settings.batchSize, on: connection, logger: logger)
+        guard !rows.isEmpty else { return 0 }
+        let results = try await producer.send(rows.map { KafkaProducerMessage(event: $0.event, topic: $0.topic, key: $0.key) })
+        // Mark only the rows before the first failure: later rows are republished next round,
+        // after the failed one, so per-key order holds (duplicates are deduped downstream).
+        let delivered = results.prefix { if case .success = $0 { true } else { false } }.count
+        try await outbox.markPublished(rows.prefix(delivered).map(\.seq), on: connection, logger: logger)
+        published.increment(by: delivered)
+        if delivered < rows.count, case .failure(let error) = results[delivered] {
+            throw error
+        }
+        return delivered
+    }
+
+    private var lockKey: String { "intellicore.outbox.\(outbox.schema.rawValue)" }
+
+    private func lock(_ connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query("SELECT pg_try_advisory_lock(hashtext(\(lockKey)))", logger: logger)
+        for try await acquired in rows.decode(Bool.self) { return acquired }
+        return false
+    }
+
+    private func unlock(_ connection: PostgresConnection) async throws {
+        try await connection.query("SELECT pg_advisory_unlock(hashtext(\(lockKey)))", logger: logger)
     }
 }

@@ -29,7 +29,7 @@ struct DependencyMonitor: Service {
                     schemaReady.open()
                     logger.info("schema ready", metadata: ["db.schema": "\(migrator.schema)", "db.migrations.applied": "\(applied)"])
                 } catch {
-                    context.health.update("postgres", ok: false, detail: "migrations not applied: \(error)")
+                    context.health.update("postgres", ok: false, detail: "migrations not applied yet")
                     logger.warning("database not ready; retrying", metadata: ["error": "\(error)"])
                     try? await Task.sleep(for: backoff.next())
                     continue
@@ -40,19 +40,25 @@ struct DependencyMonitor: Service {
         }
     }
 
+    /// What a failing check says to callers of `/health/ready`: no driver or database text,
+    /// which may name hosts, users or queries; the error itself goes to the log.
+    static let unreachable = "unreachable; see the service log"
+
     private func check() async {
         do {
             let topics = try await admin.topics(timeout: .seconds(3))
             let missing = [context.configuration.topics[.deadLetter]].filter { topics[$0] == nil }
             context.health.update("kafka", ok: true, detail: missing.isEmpty ? "ok" : "connected; missing topics \(missing)")
         } catch {
-            context.health.update("kafka", ok: false, detail: "\(error)")
+            context.logger.warning("kafka check failed", metadata: ["error": "\(error)"])
+            context.health.update("kafka", ok: false, detail: Self.unreachable)
         }
         do {
             try await context.postgres.query("SELECT 1", logger: context.logger)
             context.health.update("postgres", ok: true)
         } catch {
-            context.health.update("postgres", ok: false, detail: "\(String(reflecting: error))")
+            context.logger.warning("postgres check failed", metadata: ["error": "\(String(reflecting: error))"])
+            context.health.update("postgres", ok: false, detail: Self.unreachable)
         }
         let redisUp = await context.cache.ping()
         context.health.update("redis", ok: redisUp, detail: redisUp ? "ok" : "unreachable; cache off", required: false)

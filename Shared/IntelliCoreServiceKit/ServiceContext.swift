@@ -12,28 +12,62 @@ public struct ServiceContext: Sendable {
     public let logger: Logger
     public let postgres: PostgresClient
     public let schema: SchemaName
-    public let outbox: Outbox
     public let producer: KafkaProducer
     public let deadLetters: DeadLetterPublisher
     public let cache: RedisCache
     public let health: HealthMonitor
+    /// Stamps and enqueues this service's events in its outbox (`ce_source` is the service).
+    public let publisher: EventPublisher
+    /// The API keys this service knows, by hash, for `APIKeyAuthenticator`.
+    public let apiKeys: APIKeyDirectory
 
-    /// A group consumer for this service; the group id is `<topic prefix>intellicore.<service>.<purpose>`,
-    /// so deployments that share a cluster under different prefixes never share a group.
+    /// `<topic prefix>intellicore.<service>.<purpose>`: deployments that share a cluster under
+    /// different prefixes never share a group.
+    public func groupId(purpose: String) -> String {
+        "\(configuration.topics.prefix)intellicore.\(descriptor.name).\(purpose)"
+    }
+
+    /// A group consumer for this service.
     ///
     /// `latency` picks how long the broker may hold an empty fetch: `.hotPath` (10 ms) for request
     /// streams, `.controlPlane` (200 ms) for rare events such as deployments and quotas, so that idle
     /// consumers do not keep the broker busy answering empty fetches.
-    public func makeConsumer(purpose: String, latency: ConsumerLatency = .hotPath) throws -> KafkaConsumer {
+    public func makeConsumer(purpose: String, latency: ConsumerLatency = .hotPath,
+                             positioner: KafkaConsumer.AssignmentPositioner? = nil) throws -> KafkaConsumer {
         try KafkaConsumer(configuration: KafkaConsumerConfiguration(
-            bootstrapServers: configuration.kafkaBootstrap, clientId: descriptor.name,
-            groupId: "\(configuration.topics.prefix)intellicore.\(descriptor.name).\(purpose)",
+            bootstrapServers: configuration.kafkaBootstrap, clientId: descriptor.name, groupId: groupId(purpose: purpose),
             fetchWaitMilliseconds: latency.fetchWaitMilliseconds, properties: latency.properties
-        ), logger: logger)
+        ), logger: logger, positioner: positioner)
     }
 
     /// The inbox of this service's schema for one consumer.
     public func inbox(consumer: String) -> Inbox {
         Inbox(schema: schema, consumer: consumer)
+    }
+
+    /// A consumer of `topics` whose events `handlers` handle, each in a transaction with its
+    /// inbox row (see `EventConsumerService.Transactions` for the unit of work).
+    public func eventConsumer(purpose: String, topics: [Topic], handlers: EventHandlers,
+                              transactions: EventConsumerService.Transactions = .perEvent,
+                              latency: ConsumerLatency = .controlPlane, batchSize: Int = 500) throws -> EventConsumerService {
+        let name = "\(descriptor.name).\(purpose)"
+        var offsets: ConsumerOffsetStore?
+        var positioner: KafkaConsumer.AssignmentPositioner?
+        if transactions == .perBatchWithOffsets {
+            let store = ConsumerOffsetStore(schema: schema, group: groupId(purpose: purpose))
+            offsets = store
+            positioner = DatabaseOffsetPositioner(store: store, client: postgres, logger: logger).positioner
+        }
+        return EventConsumerService(
+            name: name, consumer: try makeConsumer(purpose: purpose, latency: latency, positioner: positioner),
+            topics: topics.map { configuration.topics[$0] }, handlers: handlers, transactions: transactions,
+            client: postgres, inbox: inbox(consumer: name), offsets: offsets, publisher: publisher,
+            deadLetters: deadLetters, batchSize: batchSize, logger: logger)
+    }
+
+    /// Runs `body` in one transaction of this service's database: its writes and the events it
+    /// publishes (`transaction.publish`) commit together; `afterCommit` actions run after.
+    public func transaction<Result: Sendable>(_ body: (EventTransaction) async throws -> Result) async throws -> Result {
+        try await postgres.withEventTransaction(publisher: publisher, logger: logger, body)
     }
 }

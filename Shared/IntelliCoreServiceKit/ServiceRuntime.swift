@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import IntelliCoreConcurrency
 import IntelliCoreEvents
 import IntelliCoreKafka
 import IntelliCorePostgres
@@ -9,24 +10,33 @@ import Metrics
 import Prometheus
 import ServiceLifecycle
 
-/// Starts a service executable: reads its configuration, bootstraps JSON logging and
-/// Prometheus metrics, connects to Kafka, PostgreSQL and Redis, migrates its schema, serves
-/// health and metrics over HTTP and runs everything in one `ServiceGroup` that shuts down
-/// gracefully on SIGTERM or SIGINT.
-public enum ServiceRuntime {
-    /// What a service adds: it builds its components from the context, registers its HTTP routes
-    /// on the router and returns the long-running ones, which start once the schema is migrated.
-    public struct Extensions: Sendable {
-        public var configure: @Sendable (ServiceContext, Router<BasicRequestContext>) throws -> [any Service]
+/// Where a service registers its HTTP routes: `router` for public ones, `api` for routes whose
+/// caller must present an API key (the context's `caller` is then set; `RequireRole` or
+/// `context.requireCaller(_:)` checks the role).
+public struct ServiceRoutes {
+    public let router: Router<APIRequestContext>
+    public let api: RouterGroup<APIRequestContext>
+}
 
-        public init(configure: @escaping @Sendable (ServiceContext, Router<BasicRequestContext>) throws -> [any Service] = { _, _ in [] }) {
-            self.configure = configure
-        }
-    }
+/// Starts a service executable: reads its configuration and settings, bootstraps JSON logging
+/// and Prometheus metrics, connects to Kafka, PostgreSQL and Redis, migrates its schema, serves
+/// health, metrics and its API over HTTP and runs everything in one `ServiceGroup` that shuts
+/// down gracefully on SIGTERM or SIGINT.
+public enum ServiceRuntime {
+    /// A service's build function: from the connected context and its settings it registers its
+    /// routes and returns its long-running components, which start once the schema is migrated.
+    public typealias Build<Settings: ServiceSettings> = @Sendable (ServiceContext, Settings, ServiceRoutes) throws -> [any Service]
 
     /// Runs the service until it is told to stop; exits the process with a non-zero status on
-    /// a configuration or start-up error, with the reason on standard error and in the log.
-    public static func main(_ descriptor: ServiceDescriptor, extensions: Extensions = Extensions()) async {
+    /// a configuration (78) or start-up (1) error, with the reason on standard error and in the log.
+    public static func main(_ descriptor: ServiceDescriptor, build: @escaping Build<NoServiceSettings> = { _, _, _ in [] }) async {
+        await main(descriptor, settings: NoServiceSettings.self, build: build)
+    }
+
+    /// Like `main(_:build:)`, for a service with settings of its own, parsed at start like the
+    /// kit's configuration.
+    public static func main<Settings: ServiceSettings>(_ descriptor: ServiceDescriptor, settings: Settings.Type,
+                                                       build: @escaping Build<Settings>) async {
         // A parent that spawned us from a thread with signals blocked (Dispatch workers block
         // them all) would leave SIGTERM blocked here too, and graceful shutdown would never start.
         var shutdownSignals = sigset_t()
@@ -35,9 +45,12 @@ public enum ServiceRuntime {
         sigaddset(&shutdownSignals, SIGINT)
         pthread_sigmask(SIG_UNBLOCK, &shutdownSignals, nil)
         let configuration: ServiceConfiguration
+        let serviceSettings: Settings
         do {
+            let environment = ProcessInfo.processInfo.environment
             configuration = try ServiceConfiguration(service: descriptor.name, defaultHTTPPort: descriptor.defaultHTTPPort,
-                                                     environment: ProcessInfo.processInfo.environment)
+                                                     environment: environment)
+            serviceSettings = try Settings(environment: EnvironmentReader(environment))
         } catch {
             FileHandle.standardError.write(Data("\(descriptor.name): \(error)\n".utf8))
             exit(78)
@@ -49,8 +62,9 @@ public enum ServiceRuntime {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "intellicore.\(descriptor.name)")
         do {
-            let application = try makeApplication(descriptor, configuration: configuration, registry: registry,
-                                                  extensions: extensions, logger: logger)
+            let application = try makeApplication(descriptor, configuration: configuration, registry: registry, logger: logger) {
+                try build($0, serviceSettings, $1)
+            }
             try await application.runService()
             logger.info("stopped cleanly")
         } catch {
@@ -63,8 +77,8 @@ public enum ServiceRuntime {
     /// Builds the HTTP application with every component attached as a service, in start order;
     /// the group stops them in reverse (HTTP first, the database client last).
     public static func makeApplication(_ descriptor: ServiceDescriptor, configuration: ServiceConfiguration,
-                                       registry: PrometheusCollectorRegistry, extensions: Extensions,
-                                       logger: Logger) throws -> some ApplicationProtocol {
+                                       registry: PrometheusCollectorRegistry, logger: Logger,
+                                       build: (ServiceContext, ServiceRoutes) throws -> [any Service]) throws -> some ApplicationProtocol {
         try KafkaClientVersion.check()
         logger.info("starting", metadata: [
             "librdkafka.version": "\(KafkaClientVersion.linked)", "kafka.bootstrap": "\(configuration.kafkaBootstrap)",
@@ -78,20 +92,33 @@ public enum ServiceRuntime {
             lingerMilliseconds: configuration.kafkaLingerMilliseconds), logger: logger)
         let admin = try KafkaAdmin(bootstrapServers: configuration.kafkaBootstrap, logger: logger)
         let health = HealthMonitor(required: ["kafka", "postgres"])
+        let outbox = Outbox(schema: schema)
         let context = ServiceContext(
             descriptor: descriptor, configuration: configuration, logger: logger, postgres: postgres, schema: schema,
-            outbox: Outbox(schema: schema), producer: producer,
+            producer: producer,
             deadLetters: DeadLetterPublisher(producer: producer, topic: configuration.topics[.deadLetter], service: descriptor.name),
             cache: RedisCache(configuration: configuration.redis, name: descriptor.name, logger: logger),
-            health: health
+            health: health,
+            publisher: EventPublisher(outbox: outbox, source: descriptor.eventSource, topics: configuration.topics),
+            apiKeys: APIKeyDirectory()
         )
         let migrator = try SchemaMigrator(schema: schema, migrations: descriptor.allMigrations)
-        let router = Router()
+        let router = Router(context: APIRequestContext.self)
+        router.add(middleware: RequestLogMiddleware())
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: APIErrorMiddleware())
         HealthRoutes.add(to: router, service: descriptor.name, health: health, registry: registry)
+        let routes = ServiceRoutes(router: router, api: router.group().add(middleware: APIKeyAuthenticator(directory: context.apiKeys)))
+        let keys = APIKeyStore(schema: schema, directory: context.apiKeys)
+        var dependent: [any Service] = [
+            TenantDirectoryService(keys: keys, context: context,
+                                   consumer: try context.eventConsumer(purpose: "tenants", topics: [.tenants], handlers: keys.handlers)),
+        ]
+        if descriptor.usesOutbox {
+            dependent.append(OutboxRelay(client: postgres, outbox: outbox, producer: producer, logger: logger))
+        }
+        dependent += try build(context, routes)
         let gate = StartupGate()
-        let dependent: [any Service] = [OutboxRelay(client: postgres, outbox: context.outbox, producer: producer, logger: logger)]
-            + (try extensions.configure(context, router))
         let services: [any Service] = [
             postgres,
             ProducerLifecycle(producer: producer),
@@ -114,5 +141,29 @@ struct ProducerLifecycle: Service {
     func run() async throws {
         try? await gracefulShutdown()
         await producer.shutdown()
+    }
+}
+
+/// Loads the service's API keys from its own tables, then keeps them current from
+/// `intellicore.tenants` (a revoked key stops working once its event is consumed).
+struct TenantDirectoryService: Service {
+    let keys: APIKeyStore
+    let context: ServiceContext
+    let consumer: EventConsumerService
+
+    func run() async throws {
+        var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(5))
+        while true {
+            do {
+                try await keys.load(client: context.postgres, logger: context.logger)
+                context.logger.info("api keys loaded", metadata: ["apikeys.count": "\(context.apiKeys.count)"])
+                break
+            } catch {
+                if Task.isShuttingDownGracefully || Task.isCancelled { return }
+                context.logger.warning("cannot load api keys; retrying", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: backoff.next())
+            }
+        }
+        try await consumer.run()
     }
 }

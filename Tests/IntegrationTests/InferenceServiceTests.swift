@@ -7,6 +7,7 @@ import IntelliCoreEvents
 import IntelliCoreKafka
 import IntelliCoreModels
 import IntelliCoreNumerics
+import IntelliCoreServiceKit
 import Testing
 
 /// The inference executable end to end on the local stack: routing (alias, canary split,
@@ -46,12 +47,23 @@ struct InferenceServiceTests {
                                        logPath: NSTemporaryDirectory() + "it-inference-\(port).log")
         }
 
-        func get(_ path: String) async -> (Int, String) {
-            guard let (data, response) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)\(path)")!) else { return (0, "") }
+        /// The tenant's API key, issued onto `intellicore.tenants` as ingestion would.
+        static let apiKey = "it-key-acme"
+
+        func issueKey() async throws {
+            try await publish(TenantCreated(tenantId: "acme", name: "Acme", plan: "free"), topic: .tenants, key: "acme")
+            try await publish(ApiKeyIssued(tenantId: "acme", keyId: "k-acme", keyHash: APIKeyAuthenticator.hash(Self.apiKey), role: .viewer),
+                              topic: .tenants, key: "acme")
+        }
+
+        func get(_ path: String, apiKey: String? = Harness.apiKey) async -> (Int, String) {
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+            if let apiKey { request.setValue("Bearer \(apiKey)", forHTTPHeaderField: "Authorization") }
+            guard let (data, response) = try? await URLSession.shared.data(for: request) else { return (0, "") }
             return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
         }
 
-        func publish<Event: DomainEvent>(_ event: Event, topic: Topic, key: String, tenant: String? = nil) async throws {
+        func publish<Event: DomainEvent>(_ event: Event, topic: Topic, key: String, tenant: String? = "acme") async throws {
             try await producer.send(KafkaProducerMessage(event: try CloudEvent(event, source: "/it", subject: key, tenantId: tenant),
                                                          topic: self.topic(topic), key: key))
         }
@@ -103,6 +115,7 @@ struct InferenceServiceTests {
         let h = try await Harness()
         try h.start()
         #expect(try await eventually(timeout: .seconds(60)) { await h.get("/health/ready").0 == 200 }, "inference not ready: \(h.process?.output.suffix(2000) ?? "")")
+        try await h.issueKey()
 
         // Three versions of a 4-8-2 network; champion = 80% v1 / 20% v2, shadow v3.
         var networks: [Int: FeedForwardNetwork] = [:]
@@ -119,6 +132,8 @@ struct InferenceServiceTests {
         #expect(try await eventually(timeout: .seconds(60)) { await h.get("/v2/models/\(h.model)/ready").0 == 200 })
         let metadata = await h.get("/v2/models/\(h.model)")
         #expect(metadata.0 == 200 && metadata.1.contains("\"input\""))
+        #expect(await h.get("/v2/models/\(h.model)", apiKey: nil).0 == 401, "model metadata needs an API key")
+        #expect(await h.get("/v2/models/\(h.model)", apiKey: "not-a-key").0 == 401)
 
         // 10 000 requests from 10 000 entities.
         let total = 10_000
@@ -181,6 +196,11 @@ struct InferenceServiceTests {
             try h.request("unknown-model", key: "u", inputs: Self.features([1, 2, 3, 4]), model: "no-such-model"),
             try h.request("unknown-version", key: "v", inputs: Self.features([1, 2, 3, 4]), version: "42"),
             try h.request("undeployed", key: "n", inputs: Self.features([1, 2, 3, 4]), model: h.model + "-undeployed"),
+            // Another tenant asking for acme's model gets the answer for a model that does not exist.
+            try h.request("other-tenant", key: "g", inputs: Self.features([1, 2, 3, 4]), tenant: "globex"),
+            // One entity: a failing request, then a good one; its answers keep that order.
+            try h.request("mixed-1", key: "mixed", inputs: [InferenceTensor(name: "input", shape: [1, 3], datatype: "FP32", data: .numbers([1, 2, 3]))]),
+            try h.request("mixed-2", key: "mixed", inputs: Self.features([1, 2, 3, 4])),
         ]
         var infinite = try h.request("infinite", key: "i", inputs: Self.features([1, 2, 3, 4]))
         infinite.value = Array(String(decoding: infinite.value!, as: UTF8.self).replacingOccurrences(of: "[1,2,3,4]", with: "[1,2,1e999,4]").utf8)
@@ -195,7 +215,10 @@ struct InferenceServiceTests {
         protobuf.headers = protobuf.headers.map { $0.name == "content-type" ? KafkaHeader(name: "content-type", string: "application/x-protobuf") : $0 }
         bad.append(protobuf)
         for result in try await h.producer.send(bad) { _ = try result.get() }
-        #expect(try await h.awaitResults(timeout: .seconds(60)) { $0.filter { $0.headers.string(named: "ce_type") != nil }.count >= 11 })
+        #expect(try await h.awaitResults(timeout: .seconds(60)) { $0.filter { $0.headers.string(named: "ce_type") != nil }.count >= 14 })
+        let mixed = h.results.filter { $0.keyString == "mixed" && $0.headers.string(named: "ce_id")?.hasSuffix("/shadow") == false }
+        #expect(mixed.compactMap { $0.headers.string(named: "ce_subject") } == ["mixed-1", "mixed-2"], "one entity's answers in request order")
+        #expect(mixed.compactMap { $0.headers.string(named: "ce_type") } == [PredictionFailed.eventType, PredictionCompleted.eventType])
         let protobufAnswers = h.results.filter { $0.headers.string(named: "content-type") == "application/x-protobuf" }
         #expect(!protobufAnswers.isEmpty && protobufAnswers.allSatisfy { $0.headers.string(named: "ce_subject") == "protobuf" })
         h.results.removeAll { $0.headers.string(named: "content-type") == "application/x-protobuf" }
@@ -203,7 +226,8 @@ struct InferenceServiceTests {
         #expect(byId["explicit"]?.first?.version == "2" && byId["explicit"]?.first?.type == PredictionCompleted.eventType)
         let expectedCodes = ["quota": "quota_exceeded", "shape": "invalid_shape", "datatype": "invalid_datatype", "unknown-model": "unknown_model",
                              "unknown-version": "unknown_version", "undeployed": "not_deployed", "infinite": "non_finite_input",
-                             "undecodable": "undecodable", "oversized": "payload_too_large"]
+                             "undecodable": "undecodable", "oversized": "payload_too_large", "other-tenant": "unknown_model",
+                             "mixed-1": "invalid_shape"]
         for (id, code) in expectedCodes { #expect(byId[id]?.map(\.code) == [code], "\(id): \(byId[id]?.map(\.code) ?? [])") }
         let dead = try await h.env.readAll(h.topic(.deadLetter), partitions: 2, count: 1, timeout: .seconds(20))
         #expect(dead.contains { $0.keyString == "junk" && $0.headers.string(named: DeadLetterHeader.service) == "inference" })

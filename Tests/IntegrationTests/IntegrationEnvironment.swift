@@ -58,7 +58,7 @@ struct IntegrationEnvironment {
     }
 
     /// Runs `body` with a running PostgreSQL client and a fresh schema, dropped afterwards.
-    func withSchema<T: Sendable>(_ prefix: String, migrations: [Migration] = [Migration.platformBaseline],
+    func withSchema<T: Sendable>(_ prefix: String, migrations: [Migration] = Migration.platform,
                                  _ body: @Sendable (PostgresClient, SchemaName) async throws -> T) async throws -> T {
         let client = postgres.makeClient(logger: logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in

@@ -41,7 +41,7 @@ struct OutboxRelayTests {
             // First relay: stopped (cancelled) midway, possibly between publishing and marking.
             let firstProducer = try env.producer()
             let first = OutboxRelay(client: client, outbox: outbox, producer: firstProducer,
-                                    settings: .init(batchSize: 20, idleDelay: .milliseconds(10)), logger: env.logger)
+                                    settings: .init(batchSize: 20, fallbackInterval: .milliseconds(10)), logger: env.logger)
             let task = Task { try await first.run() }
             #expect(try await eventually { try await unpublished() <= 150 })
             task.cancel()

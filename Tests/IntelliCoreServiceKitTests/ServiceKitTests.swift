@@ -45,7 +45,7 @@ import Testing
 
 @Suite struct HealthRoutesTests {
     func makeApp(health: HealthMonitor) -> some ApplicationProtocol {
-        let router = Router()
+        let router = Router(context: APIRequestContext.self)
         router.add(middleware: APIErrorMiddleware())
         HealthRoutes.add(to: router, service: "test", health: health, registry: PrometheusCollectorRegistry())
         router.get("/fail") { _, _ -> String in throw CancellationError() }

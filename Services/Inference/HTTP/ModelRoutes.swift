@@ -1,8 +1,10 @@
 import Foundation
 import Hummingbird
+import IntelliCoreEvents
 import IntelliCoreServiceKit
 
-/// Open Inference Protocol v2 model metadata and readiness.
+/// Open Inference Protocol v2 model metadata and readiness, for the caller's tenant: another
+/// tenant's model is answered exactly like one that does not exist.
 enum ModelRoutes {
     struct Metadata: Encodable {
         struct Tensor: Encodable { let name: String; let datatype: String; let shape: [Int] }
@@ -13,35 +15,45 @@ enum ModelRoutes {
         let outputs: [Tensor]
     }
 
-    static func add(to router: Router<BasicRequestContext>, registry: ModelRegistry, processor: PredictionProcessor) {
-        router.get("/v2/models/:model") { _, request in
-            let model = try request.parameters.require("model")
+    static func add(to api: RouterGroup<APIRequestContext>, registry: ModelRegistry, processor: PredictionProcessor) {
+        api.get("/v2/models/:model") { request, context in
+            let model = try Self.model(request, context)
             let snapshot = registry.snapshot
-            guard let versions = snapshot.versions[model] else { throw APIError.notFound("model \(model) is not registered", code: "unknown_model") }
+            guard let versions = snapshot.versions[model] else {
+                throw APIError.notFound("model \(model.model) is not registered", code: PredictionFailureCode.unknownModel.rawValue)
+            }
             let active = versions.filter { !$0.value.retired }.keys.sorted()
-            let champion: Int? = snapshot.deployments[model]?["champion"]?.routes.first?.version
-            guard let shown = champion ?? active.last else { throw APIError.notFound("model \(model) has no active version", code: "unknown_version") }
-            let network = try await processor.load(ModelVersionKey(model: model, version: shown))
+            let champion: Int? = snapshot.deployments[model]?[ModelAlias.champion]?.routes.first?.version
+            guard let shown = champion ?? active.last else {
+                throw APIError.notFound("model \(model.model) has no active version", code: PredictionFailureCode.unknownVersion.rawValue)
+            }
+            let network = try await processor.load(ModelVersionKey(model, version: shown))
             let body = Metadata(
-                name: model, versions: active.map(String.init), platform: "intellicore",
+                name: model.model, versions: active.map(String.init), platform: "intellicore",
                 inputs: [.init(name: network.inputSchema.tensorName, datatype: "FP32", shape: [-1, network.rawInputWidth])]
                     + network.inputSchema.features.map { .init(name: $0.name, datatype: "FP32", shape: [-1]) },
                 outputs: [.init(name: network.outputName, datatype: "FP32", shape: [-1, network.outputWidth])])
             return try JSONResponse.make(.ok, body)
         }
-        router.get("/v2/models/:model/ready") { _, request in
-            let model = try request.parameters.require("model")
-            guard let policy = registry.snapshot.deployments[model]?["champion"], !policy.routes.isEmpty else {
-                throw APIError.notFound("model \(model) is not deployed", code: "not_deployed")
+        api.get("/v2/models/:model/ready") { request, context in
+            let model = try Self.model(request, context)
+            guard let policy = registry.snapshot.deployments[model]?[ModelAlias.champion], !policy.routes.isEmpty else {
+                throw APIError.notFound("model \(model.model) is not deployed", code: PredictionFailureCode.notDeployed.rawValue)
             }
-            return try JSONResponse.make(.ok, ["name": model, "ready": "true"])
+            return try JSONResponse.make(.ok, ["name": model.model, "ready": "true"])
         }
-        router.get("/v2/models/:model/versions/:version/ready") { _, request in
-            let model = try request.parameters.require("model"), version = try request.parameters.require("version", as: Int.self)
+        api.get("/v2/models/:model/versions/:version/ready") { request, context in
+            let model = try Self.model(request, context), version = try context.parameters.require("version", as: Int.self)
             guard let info = registry.snapshot.versions[model]?[version], !info.retired else {
-                throw APIError.notFound("model \(model) has no active version \(version)", code: "unknown_version")
+                throw APIError.notFound("model \(model.model) has no active version \(version)", code: PredictionFailureCode.unknownVersion.rawValue)
             }
-            return try JSONResponse.make(.ok, ["name": model, "version": String(version), "ready": "true"])
+            return try JSONResponse.make(.ok, ["name": model.model, "version": String(version), "ready": "true"])
         }
+    }
+
+    /// The caller's tenant and the model named in the path.
+    static func model(_ request: Request, _ context: APIRequestContext) throws -> ModelKey {
+        let caller = try context.requireCaller(.viewer)
+        return ModelKey(tenant: caller.tenantId, model: try context.parameters.require("model"))
     }
 }

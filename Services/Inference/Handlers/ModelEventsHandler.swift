@@ -1,24 +1,23 @@
 import IntelliCoreEvents
 import IntelliCoreModels
-import IntelliCorePostgres
 import IntelliCoreServiceKit
-import Logging
-import PostgresNIO
 
 /// Materialises versions, artifacts and deployments from `intellicore.models` into the
-/// inference schema (through the inbox, so redelivery is a no-op), then updates the router.
+/// inference schema, then updates the router once the transaction committed.
+///
+/// A model belongs to the tenant in the event's `ce_tenantid`; `ModelVersionRegistered` must name
+/// the same tenant in its payload. Events without a tenant are rejected to the dead letter topic.
 struct ModelEventsHandler: Sendable {
-    static let handledTypes: Set<String> = [ModelVersionRegistered.eventType, ModelDeployed.eventType,
-                                            ModelRolledBack.eventType, ModelRetired.eventType]
     let store: PostgresModelStore
-    let inbox: Inbox
     let registry: ModelRegistry
-    let logger: Logger
 
-    func handle(_ event: CloudEvent) async throws {
-        switch event.type {
-        case ModelVersionRegistered.eventType:
-            let registered = try event.decode(as: ModelVersionRegistered.self)
+    var handlers: EventHandlers {
+        var handlers = EventHandlers()
+        handlers.on(ModelVersionRegistered.self) { event, registered, transaction in
+            let tenant = try Self.tenant(of: event)
+            guard registered.tenantId == tenant else {
+                throw EventRejection("ModelVersionRegistered for tenant \(registered.tenantId) arrived with ce_tenantid \(tenant)")
+            }
             let json: [UInt8]
             do {
                 json = try ArtifactCodec.unpack(registered.artifact)
@@ -26,62 +25,62 @@ struct ModelEventsHandler: Sendable {
             } catch {
                 throw EventRejection("artifact of \(registered.modelName) v\(registered.version) is unusable: \(error)")
             }
-            try await inbox.process(eventId: event.id, client: store.client, logger: logger) { connection in
-                try await store.saveVersion(model: registered.modelName, version: registered.version, tenant: registered.tenantId,
-                                            digest: registered.artifact.digest, artifactJSON: json, on: connection)
-            }
-            registry.registerVersion(model: registered.modelName, version: registered.version, tenant: registered.tenantId)
-            logger.info("model version registered", metadata: ["model.name": "\(registered.modelName)", "model.version": "\(registered.version)"])
-        case ModelDeployed.eventType:
-            let deployed = try event.decode(as: ModelDeployed.self)
-            let policy = deployed.trafficPolicy.routes.isEmpty ? TrafficPolicy.single(deployed.version) : deployed.trafficPolicy
-            try await inbox.process(eventId: event.id, client: store.client, logger: logger) { connection in
-                try await store.saveDeployment(model: deployed.modelName, alias: deployed.alias, version: deployed.version, policy: policy, on: connection)
-            }
-            registry.deploy(model: deployed.modelName, alias: deployed.alias, policy: policy)
-            logger.info("deployment updated", metadata: ["model.name": "\(deployed.modelName)", "model.alias": "\(deployed.alias)", "traffic": "\(policy)"])
-        case ModelRolledBack.eventType:
-            let rollback = try event.decode(as: ModelRolledBack.self)
-            try await inbox.process(eventId: event.id, client: store.client, logger: logger) { connection in
-                try await store.saveDeployment(model: rollback.modelName, alias: rollback.alias, version: rollback.toVersion,
-                                               policy: .single(rollback.toVersion), on: connection)
-            }
-            registry.deploy(model: rollback.modelName, alias: rollback.alias, policy: .single(rollback.toVersion))
-        case ModelRetired.eventType:
-            let retired = try event.decode(as: ModelRetired.self)
-            try await inbox.process(eventId: event.id, client: store.client, logger: logger) { connection in
-                try await store.retire(model: retired.modelName, version: retired.version, on: connection)
-            }
-            registry.retire(model: retired.modelName, version: retired.version)
-        default:
-            return
+            let key = ModelVersionKey(tenant: tenant, model: registered.modelName, version: registered.version)
+            try await store.saveVersion(key, digest: registered.artifact.digest, artifactJSON: json, on: transaction.connection)
+            transaction.afterCommit { registry.registerVersion(key) }
+            transaction.logger.info("model version registered", metadata: ["model.name": "\(key.model)", "model.version": "\(key.version)",
+                                                                           "tenant.id": "\(tenant)"])
         }
+        handlers.on(ModelDeployed.self) { event, deployed, transaction in
+            let model = ModelKey(tenant: try Self.tenant(of: event), model: deployed.modelName)
+            let policy = deployed.trafficPolicy.routes.isEmpty ? TrafficPolicy.single(deployed.version) : deployed.trafficPolicy
+            try await store.saveDeployment(model, alias: deployed.alias, version: deployed.version, policy: policy, on: transaction.connection)
+            transaction.afterCommit { registry.deploy(model, alias: deployed.alias, policy: policy) }
+            transaction.logger.info("deployment updated", metadata: ["model.name": "\(model.model)", "tenant.id": "\(model.tenant)",
+                                                                    "model.alias": "\(deployed.alias)", "traffic": "\(policy)"])
+        }
+        handlers.on(ModelRolledBack.self) { event, rollback, transaction in
+            let model = ModelKey(tenant: try Self.tenant(of: event), model: rollback.modelName)
+            let policy = TrafficPolicy.single(rollback.toVersion)
+            try await store.saveDeployment(model, alias: rollback.alias, version: rollback.toVersion, policy: policy, on: transaction.connection)
+            transaction.afterCommit { registry.deploy(model, alias: rollback.alias, policy: policy) }
+        }
+        handlers.on(ModelRetired.self) { event, retired, transaction in
+            let key = ModelVersionKey(tenant: try Self.tenant(of: event), model: retired.modelName, version: retired.version)
+            try await store.retire(key, on: transaction.connection)
+            transaction.afterCommit { registry.retire(key) }
+        }
+        return handlers
+    }
+
+    static func tenant(of event: CloudEvent) throws -> String {
+        guard let tenant = event.tenantId, !tenant.isEmpty else {
+            throw EventRejection("\(event.type) has no ce_tenantid: every model belongs to a tenant")
+        }
+        return tenant
     }
 }
 
 /// Tenants over their prediction quota, from billing's `QuotaExceeded` / `QuotaRestored`.
 struct QuotaEventsHandler: Sendable {
-    static let handledTypes: Set<String> = [QuotaExceeded.eventType, QuotaRestored.eventType]
-    static let meter = "predictions"
     let store: PostgresModelStore
-    let inbox: Inbox
     let registry: ModelRegistry
-    let logger: Logger
 
-    func handle(_ event: CloudEvent) async throws {
-        let (tenant, meter, exceeded): (String, String, Bool)
-        if event.type == QuotaExceeded.eventType {
-            let quota = try event.decode(as: QuotaExceeded.self)
-            (tenant, meter, exceeded) = (quota.tenantId, quota.meter, true)
-        } else {
-            let quota = try event.decode(as: QuotaRestored.self)
-            (tenant, meter, exceeded) = (quota.tenantId, quota.meter, false)
+    var handlers: EventHandlers {
+        var handlers = EventHandlers()
+        handlers.on(QuotaExceeded.self) { _, quota, transaction in
+            try await apply(tenant: quota.tenantId, meter: quota.meter, exceeded: true, in: transaction)
         }
-        guard meter == Self.meter else { return }
-        try await inbox.process(eventId: event.id, client: store.client, logger: logger) { connection in
-            try await store.saveQuota(tenant: tenant, meter: meter, exceeded: exceeded, on: connection)
+        handlers.on(QuotaRestored.self) { _, quota, transaction in
+            try await apply(tenant: quota.tenantId, meter: quota.meter, exceeded: false, in: transaction)
         }
-        registry.setQuotaExceeded(tenant: tenant, exceeded)
-        logger.info(exceeded ? "tenant over quota" : "tenant quota restored", metadata: ["tenant.id": "\(tenant)"])
+        return handlers
+    }
+
+    private func apply(tenant: String, meter: String, exceeded: Bool, in transaction: EventTransaction) async throws {
+        guard meter == UsageMeter.predictions.rawValue else { return }
+        try await store.saveQuota(tenant: tenant, meter: meter, exceeded: exceeded, on: transaction.connection)
+        transaction.afterCommit { registry.setQuotaExceeded(tenant: tenant, exceeded) }
+        transaction.logger.info(exceeded ? "tenant over quota" : "tenant quota restored", metadata: ["tenant.id": "\(tenant)"])
     }
 }

@@ -2,14 +2,13 @@ import IntelliCoreEvents
 import Synchronization
 
 struct VersionInfo: Sendable, Hashable {
-    var tenant: String
     var retired: Bool
 }
 
-/// What the router knows: versions, deployments per alias, tenants over quota.
+/// What the router knows: each tenant's model versions, deployments per alias, tenants over quota.
 struct RegistrySnapshot: Sendable {
-    var versions: [String: [Int: VersionInfo]] = [:]
-    var deployments: [String: [String: TrafficPolicy]] = [:]
+    var versions: [ModelKey: [Int: VersionInfo]] = [:]
+    var deployments: [ModelKey: [String: TrafficPolicy]] = [:]
     var exceededTenants: Set<String> = []
 }
 
@@ -29,15 +28,15 @@ final class ModelRegistry: Sendable {
     /// A consistent copy for one batch.
     var snapshot: RegistrySnapshot { state.withLock { $0 } }
 
-    func registerVersion(model: String, version: Int, tenant: String) {
-        state.withLock { $0.versions[model, default: [:]][version] = VersionInfo(tenant: tenant, retired: false) }
+    func registerVersion(_ key: ModelVersionKey) {
+        state.withLock { $0.versions[key.modelKey, default: [:]][key.version] = VersionInfo(retired: false) }
     }
 
-    func retire(model: String, version: Int) {
-        state.withLock { $0.versions[model]?[version]?.retired = true }
+    func retire(_ key: ModelVersionKey) {
+        state.withLock { $0.versions[key.modelKey]?[key.version]?.retired = true }
     }
 
-    func deploy(model: String, alias: String, policy: TrafficPolicy) {
+    func deploy(_ model: ModelKey, alias: String, policy: TrafficPolicy) {
         state.withLock { $0.deployments[model, default: [:]][alias] = policy }
     }
 

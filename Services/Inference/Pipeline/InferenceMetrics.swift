@@ -1,3 +1,4 @@
+import IntelliCoreEvents
 import Metrics
 import Synchronization
 
@@ -33,7 +34,8 @@ final class InferenceMetrics: Sendable {
             let counter = served.withLock { counters in
                 if let counter = counters[key] { return counter }
                 let counter = Counter(label: "intellicore_predictions_total",
-                                      dimensions: [("model", key.version.model), ("version", String(key.version.version)),
+                                      dimensions: [("tenant", key.version.tenant), ("model", key.version.model),
+                                                   ("version", String(key.version.version)),
                                                    ("shadow", key.shadow ? "true" : "false")])
                 counters[key] = counter
                 return counter
@@ -48,8 +50,8 @@ final class InferenceMetrics: Sendable {
         endToEnd.recordNanoseconds(Int64(max(0, total) * 1e9))
     }
 
-    func recordFailure(code: String) {
-        Counter(label: "intellicore_prediction_failures_total", dimensions: [("code", code)]).increment()
+    func recordFailure(code: PredictionFailureCode) {
+        Counter(label: "intellicore_prediction_failures_total", dimensions: [("code", code.rawValue)]).increment()
     }
 
     func recordBatch(size: Int) {

@@ -12,7 +12,7 @@ import IntelliCoreServiceKit
 /// | `INFERENCE_BACKEND` | `openblas` (or `cuda`) |
 /// | `INFERENCE_WORKERS` | the number of CPUs: a large batch is split by record key over this many concurrent shards |
 /// | `INFERENCE_BLAS_THREADS` | 1: batches are small, and OpenBLAS threads spin between calls, taking cores from Kafka |
-struct InferenceSettings: Sendable {
+struct InferenceSettings: ServiceSettings {
     var cacheTTLSeconds: Int
     var modelMemoryBytes: Int
     var maxBatch: Int
@@ -21,8 +21,7 @@ struct InferenceSettings: Sendable {
     var blasThreads: Int
     var workers: Int
 
-    init(environment: [String: String]) throws(ConfigurationError) {
-        let reader = EnvironmentReader(environment)
+    init(environment reader: EnvironmentReader) throws(ConfigurationError) {
         cacheTTLSeconds = try reader.integer("INFERENCE_CACHE_TTL_SECONDS", default: 300, range: 0...86_400 * 30)
         modelMemoryBytes = try reader.integer("INFERENCE_MODEL_MEMORY_MB", default: 512, range: 1...1_000_000) << 20
         maxBatch = try reader.integer("INFERENCE_MAX_BATCH", default: 1024, range: 1...100_000)

@@ -1,10 +1,11 @@
+import IntelliCoreEvents
 import IntelliCoreModels
 
 /// Turns a request's OIP inputs into raw rows for a network: either one `[n, d]` tensor or one
 /// tensor per feature (`[n]` or `[n, 1]`; category names as BYTES for one-hot features).
 enum InputAssembler {
     struct Rejection: Error {
-        let code: String
+        let code: PredictionFailureCode
         let message: String
     }
 
@@ -13,18 +14,18 @@ enum InputAssembler {
     /// Returns (rows, row-major values of `rows × rawInputWidth`).
     static func rows(for request: OIPRequest, network: FeedForwardNetwork) throws(Rejection) -> (Int, [Float]) {
         let schema = network.inputSchema, width = schema.rawWidth
-        guard !request.inputs.isEmpty else { throw Rejection(code: "invalid_shape", message: "request has no inputs") }
+        guard !request.inputs.isEmpty else { throw Rejection(code: .invalidShape, message: "request has no inputs") }
         // A single input that is not named after a feature is the `[n, d]` tensor form.
         if request.inputs.count == 1, let tensor = request.inputs.first,
            tensor.name == schema.tensorName || !schema.features.contains(where: { $0.name == tensor.name }) {
             guard numericTypes.contains(tensor.datatype), let numbers = tensor.numbers else {
-                throw Rejection(code: "invalid_datatype", message: "input \(tensor.name) has datatype \(tensor.datatype); the model expects FP32")
+                throw Rejection(code: .invalidDatatype, message: "input \(tensor.name) has datatype \(tensor.datatype); the model expects FP32")
             }
             guard tensor.shape.count == 2, tensor.shape[1] == width, tensor.shape[0] > 0 else {
-                throw Rejection(code: "invalid_shape", message: "input \(tensor.name) has shape \(tensor.shape); the model expects [n,\(width)]")
+                throw Rejection(code: .invalidShape, message: "input \(tensor.name) has shape \(tensor.shape); the model expects [n,\(width)]")
             }
             guard numbers.count == tensor.shape[0] * width else {
-                throw Rejection(code: "invalid_shape", message: "input \(tensor.name) has \(numbers.count) values for shape \(tensor.shape)")
+                throw Rejection(code: .invalidShape, message: "input \(tensor.name) has \(numbers.count) values for shape \(tensor.shape)")
             }
             try checkFinite(numbers, name: tensor.name)
             try checkCategories(numbers, rows: tensor.shape[0], schema: schema)
@@ -37,21 +38,21 @@ enum InputAssembler {
         var values: [Float] = []
         for (column, feature) in schema.features.enumerated() {
             guard let tensor = byName[feature.name] else {
-                throw Rejection(code: "missing_input", message: "input \(feature.name) is missing")
+                throw Rejection(code: .missingInput, message: "input \(feature.name) is missing")
             }
             let n = tensor.shape.first ?? 0
             guard (tensor.shape.count == 1 || (tensor.shape.count == 2 && tensor.shape[1] == 1)), n > 0, tensor.count == n else {
-                throw Rejection(code: "invalid_shape", message: "input \(feature.name) has shape \(tensor.shape); expected [n] or [n,1]")
+                throw Rejection(code: .invalidShape, message: "input \(feature.name) has shape \(tensor.shape); expected [n] or [n,1]")
             }
             if let rows, rows != n {
-                throw Rejection(code: "invalid_shape", message: "inputs have different row counts (\(rows) and \(n))")
+                throw Rejection(code: .invalidShape, message: "inputs have different row counts (\(rows) and \(n))")
             }
             if rows == nil {
                 rows = n
                 values = [Float](repeating: 0, count: n * width)
             }
             guard let converted = try columnValues(tensor, feature: feature) else {
-                throw Rejection(code: "invalid_datatype", message: "input \(feature.name) has datatype \(tensor.datatype)")
+                throw Rejection(code: .invalidDatatype, message: "input \(feature.name) has datatype \(tensor.datatype)")
             }
             try checkFinite(converted, name: feature.name)
             for row in 0..<n { values[row * width + column] = converted[row] }
@@ -67,7 +68,7 @@ enum InputAssembler {
             indices.reserveCapacity(strings.count)
             for value in strings {
                 guard let index = categories.firstIndex(of: value) else {
-                    throw Rejection(code: "unknown_category", message: "input \(feature.name): \"\(value)\" is not one of \(categories)")
+                    throw Rejection(code: .unknownCategory, message: "input \(feature.name): \"\(value)\" is not one of \(categories)")
                 }
                 indices.append(Float(index))
             }
@@ -79,7 +80,7 @@ enum InputAssembler {
 
     private static func checkFinite(_ values: [Float], name: String) throws(Rejection) {
         guard values.allSatisfy(\.isFinite) else {
-            throw Rejection(code: "non_finite_input", message: "input \(name) holds NaN or infinity")
+            throw Rejection(code: .nonFiniteInput, message: "input \(name) holds NaN or infinity")
         }
     }
 
@@ -90,7 +91,7 @@ enum InputAssembler {
             for row in 0..<rows {
                 let value = values[row * width + column]
                 guard let index = Int(exactly: value), categories.indices.contains(index) else {
-                    throw Rejection(code: "unknown_category", message: "input \(feature.name): \(value) is not a category index below \(categories.count)")
+                    throw Rejection(code: .unknownCategory, message: "input \(feature.name): \(value) is not a category index below \(categories.count)")
                 }
             }
         }

@@ -20,6 +20,16 @@ struct PredictionConsumer: Service {
     let logger: Logger
 
     func run() async throws {
+        do {
+            try await consume()
+        } catch {
+            await consumer.close()
+            throw error
+        }
+        await consumer.close()
+    }
+
+    private func consume() async throws {
         try consumer.subscribe(topics: [topic])
         // The offsets each batch will store once delivered; the records themselves are let go.
         var inFlight: [(offsets: [KafkaTopicPartition], delivery: Task<Void, any Error>)] = []
@@ -62,7 +72,6 @@ struct PredictionConsumer: Service {
         }
         while !inFlight.isEmpty { try await completeOldest() }
         _ = try? await next.value
-        await consumer.close()
     }
 
     /// Sends until every answer is acknowledged (never drops one).

@@ -47,13 +47,16 @@ final class PredictionProcessor: Sendable {
     /// One request routed to one version (a shadowed request makes two jobs).
     struct Job {
         let request: Int
-        let version: Int
+        /// The tenant's model and the version routed to.
+        let key: ModelVersionKey
         let shadow: Bool
         let network: FeedForwardNetwork
         let rows: Int
         let values: [Float]
         var cacheKey: String = ""
         var output: [Float]?
+
+        var version: Int { key.version }
     }
 
     struct Request {
@@ -80,7 +83,7 @@ final class PredictionProcessor: Sendable {
         let snapshot = registry.snapshot
         var requests: [Request] = []
         var jobs: [Job] = []
-        var failures: [(request: Int, code: String, message: String, version: Int?)] = []
+        var failures: [Failure] = []
         requests.reserveCapacity(positions.count)
         jobs.reserveCapacity(positions.count)
         output.results.reserveCapacity(positions.count)
@@ -117,7 +120,7 @@ final class PredictionProcessor: Sendable {
             var byHash: [ModelVersionKey: [Int]] = [:]
             for index in jobs.indices {
                 jobs[index].cacheKey = ResultCacheLayout.field(for: jobs[index].values)
-                byHash[ModelVersionKey(model: requests[jobs[index].request].model!, version: jobs[index].version), default: []].append(index)
+                byHash[jobs[index].key, default: []].append(index)
             }
             let groups = Array(byHash)
             let lookups = groups.flatMap { group, members in
@@ -140,7 +143,7 @@ final class PredictionProcessor: Sendable {
         var groups: [ModelVersionKey: [Int]] = [:]
         // By position throughout: a copied job costs a retain and release per array in it.
         for index in jobs.indices where jobs[index].output == nil {
-            groups[ModelVersionKey(model: requests[jobs[index].request].model!, version: jobs[index].version), default: []].append(index)
+            groups[jobs[index].key, default: []].append(index)
         }
         var fresh: [ModelVersionKey: [(field: String, value: [UInt8])]] = [:]
         for (key, members) in groups {
@@ -160,14 +163,14 @@ final class PredictionProcessor: Sendable {
                     jobs[member].output = slice
                     offset += jobs[member].rows * width
                     if settings.cacheTTLSeconds > 0 {
-                        fresh[ModelVersionKey(model: key.model, version: key.version), default: []]
+                        fresh[key, default: []]
                             .append((jobs[member].cacheKey, slice.withUnsafeBytes { Array($0) }))
                     }
                 }
             } catch {
                 logger.error("forward pass failed", metadata: ["model.name": "\(key.model)", "model.version": "\(key.version)", "error": "\(error)"])
                 for member in members {
-                    failures.append((jobs[member].request, "compute_failed", "\(error)", jobs[member].version))
+                    failures.append(Failure(request: jobs[member].request, code: .computeFailed, message: "\(error)", version: jobs[member].version))
                 }
             }
         }
@@ -177,42 +180,48 @@ final class PredictionProcessor: Sendable {
                          ttl: .seconds(ResultCacheLayout.bucketSeconds(ttlSeconds: settings.cacheTTLSeconds) * 2))
         }
 
-        // Answers.
+        // Answers, walked by request position so that one entity's answers keep the order of its
+        // requests whatever their outcome: a request's answer, then its shadow's.
         let now = Date()
         let shared = SharedHeaders(time: EventCodec.formatTime(now))
         let finished = now.timeIntervalSince1970
+        var primary = [KafkaProducerMessage?](repeating: nil, count: requests.count)
+        var shadows = [KafkaProducerMessage?](repeating: nil, count: requests.count)
         var served: [InferenceMetrics.ServedKey: Int] = [:]
         for job in jobs {
             guard let values = job.output else { continue }
             let request = requests[job.request]
             let body = values.withUnsafeBufferPointer { values in
                 request.protobuf
-                    ? OIPProtobuf.encodeResponse(id: request.id, model: request.model!, version: job.version, outputName: job.network.outputName,
+                    ? OIPProtobuf.encodeResponse(id: request.id, model: job.key.model, version: job.version, outputName: job.network.outputName,
                                                  rows: job.rows, columns: job.network.outputWidth, values: values, shadow: job.shadow)
-                    : OIPResultEncoder.completed(id: request.id, model: request.model!, version: job.version, outputName: job.network.outputName,
+                    : OIPResultEncoder.completed(id: request.id, model: job.key.model, version: job.version, outputName: job.network.outputName,
                                            rows: job.rows, columns: job.network.outputWidth, values: values, shadow: job.shadow,
                                            queueSeconds: max(0, batchStart - request.received), computeSeconds: computeSeconds,
                                            totalSeconds: max(0, finished - request.received))
             }
-            output.results.append(resultMessage(for: request, completed: true, shadow: job.shadow, protobuf: request.protobuf,
-                                                shared: shared, body: body))
-            served[InferenceMetrics.ServedKey(version: ModelVersionKey(model: request.model!, version: job.version), shadow: job.shadow),
-                   default: 0] += 1
+            let answer = resultMessage(for: request, completed: true, shadow: job.shadow, protobuf: request.protobuf, shared: shared, body: body)
+            if job.shadow { shadows[job.request] = answer } else { primary[job.request] = answer }
+            served[InferenceMetrics.ServedKey(version: job.key, shadow: job.shadow), default: 0] += 1
             if !job.shadow { metrics.recordLatency(queue: batchStart - request.received, total: finished - request.received) }
         }
         metrics.recordServed(served)
         for failure in failures {
             let request = requests[failure.request]
-            let body = OIPResultEncoder.failed(id: request.id, model: request.model, version: failure.version, code: failure.code,
+            let body = OIPResultEncoder.failed(id: request.id, model: request.model, version: failure.version, code: failure.code.rawValue,
                                                message: failure.message, shadow: false)
-            output.results.append(resultMessage(for: request, completed: false, shadow: false, protobuf: false, shared: shared, body: body))
+            primary[failure.request] = resultMessage(for: request, completed: false, shadow: false, protobuf: false, shared: shared, body: body)
             metrics.recordFailure(code: failure.code)
+        }
+        for index in requests.indices {
+            if let answer = primary[index] { output.results.append(answer) }
+            if let answer = shadows[index] { output.results.append(answer) }
         }
         return output
     }
 
     private func appendRequest(_ message: KafkaConsumerMessage, into requests: inout [Request], jobs: inout [Job],
-                               failures: inout [(request: Int, code: String, message: String, version: Int?)],
+                               failures: inout [Failure],
                                snapshot: RegistrySnapshot, networks: inout [ModelVersionKey: FeedForwardNetwork],
                                output: inout Output, batchStart: Double) async {
         let eventId = message.header(named: CloudEventHeader.id) ?? []
@@ -224,26 +233,27 @@ final class PredictionProcessor: Sendable {
                                 id: message.headerString(named: CloudEventHeader.subject) ?? String(decoding: eventId, as: UTF8.self),
                                 model: nil, received: received,
                                 protobuf: protobuf, key: message.key))
-        func fail(_ code: String, _ text: String, version: Int? = nil) {
-            failures.append((index, code, text, version))
+        func fail(_ code: PredictionFailureCode, _ text: String, version: Int? = nil) {
+            failures.append(Failure(request: index, code: code, message: text, version: version))
         }
         let value = message.value ?? []
         guard value.count <= settings.maxRequestBytes else {
-            return fail("payload_too_large", "request is \(value.count) bytes; the limit is \(settings.maxRequestBytes)")
+            return fail(.payloadTooLarge, "request is \(value.count) bytes; the limit is \(settings.maxRequestBytes)")
         }
         let decoded: OIPRequest
         do {
             decoded = protobuf ? try OIPProtobuf.decodeRequest(value) : try OIPRequest.decode(value)
         } catch {
-            return fail("undecodable", "request is not an OIP v2 inference request: \(Self.reason(error))")
+            return fail(.undecodable, "request is not an OIP v2 inference request: \(Self.reason(error))")
         }
         if !decoded.id.isEmpty { requests[index].id = decoded.id }
         requests[index].model = decoded.modelName
         if let tenant = requests[index].tenant, snapshot.exceededTenants.contains(tenant) {
-            return fail("quota_exceeded", "tenant \(tenant) is over its prediction quota")
+            return fail(.quotaExceeded, "tenant \(tenant) is over its prediction quota")
         }
         let sticky = message.keyString.flatMap { $0 == decoded.modelName ? nil : $0 } ?? decoded.id
-        switch TrafficRouter.decide(model: decoded.modelName, version: decoded.modelVersion, alias: decoded.alias,
+        let model = ModelKey(tenant: requests[index].tenant ?? "", model: decoded.modelName)
+        switch TrafficRouter.decide(model: model, version: decoded.modelVersion, alias: decoded.alias,
                                     stickyKey: sticky, in: snapshot) {
         case .failure(let code, let text):
             return fail(code, text)
@@ -251,14 +261,15 @@ final class PredictionProcessor: Sendable {
             for (target, isShadow) in [(version, false)] + (shadow.map { [($0, true)] } ?? []) {
                 let network: FeedForwardNetwork
                 do {
-                    network = try await load(model: decoded.modelName, version: target, memo: &networks)
+                    network = try await load(ModelVersionKey(model, version: target), memo: &networks)
                 } catch {
-                    if !isShadow { fail("model_unavailable", "version \(target) of \(decoded.modelName) cannot be loaded: \(error)", version: target) }
+                    if !isShadow { fail(.modelUnavailable, "version \(target) of \(decoded.modelName) cannot be loaded: \(error)", version: target) }
                     continue
                 }
                 do {
                     let (rows, values) = try InputAssembler.rows(for: decoded, network: network)
-                    jobs.append(Job(request: index, version: target, shadow: isShadow, network: network, rows: rows, values: values))
+                    jobs.append(Job(request: index, key: ModelVersionKey(model, version: target), shadow: isShadow, network: network,
+                                    rows: rows, values: values))
                 } catch {
                     if !isShadow { fail(error.code, error.message, version: target) }
                 }
@@ -284,8 +295,7 @@ final class PredictionProcessor: Sendable {
     static let maxPendingCacheWrites = 8
 
     /// The network of a version, from memory or from this service's own tables.
-    func load(model: String, version: Int, memo: inout [ModelVersionKey: FeedForwardNetwork]) async throws -> FeedForwardNetwork {
-        let key = ModelVersionKey(model: model, version: version)
+    func load(_ key: ModelVersionKey, memo: inout [ModelVersionKey: FeedForwardNetwork]) async throws -> FeedForwardNetwork {
         if let network = memo[key] { return network }
         let network = try await load(key)
         memo[key] = network
@@ -293,14 +303,21 @@ final class PredictionProcessor: Sendable {
     }
 
     func load(_ key: ModelVersionKey) async throws -> FeedForwardNetwork {
-        let model = key.model, version = key.version
         if let network = models.get(key) { return network }
-        guard let json = try await store.artifact(model: model, version: version) else {
+        guard let json = try await store.artifact(key) else {
             throw ModelError(.corruptArtifact, "no artifact stored")
         }
         let network = try FeedForwardNetwork(try ArtifactCodec.decode(json: json))
         models.insert(network, for: key)
         return network
+    }
+
+    /// A request that gets a `PredictionFailed` answer.
+    struct Failure {
+        let request: Int
+        let code: PredictionFailureCode
+        let message: String
+        let version: Int?
     }
 
     static func reason(_ error: any Error) -> String {

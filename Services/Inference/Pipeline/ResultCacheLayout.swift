@@ -10,8 +10,10 @@ enum ResultCacheLayout {
 
     static func bucket(now: Double, ttlSeconds: Int) -> Int { Int(now) / bucketSeconds(ttlSeconds: ttlSeconds) }
 
-    /// `ic:pred:v2:<model>:<version>:<bucket>`.
-    static func key(_ group: ModelVersionKey, bucket: Int) -> String { "ic:pred:v2:\(group.model):\(group.version):\(bucket)" }
+    /// `ic:pred:v3:<tenant>:<model>:<version>:<bucket>`: tenants never share entries.
+    static func key(_ group: ModelVersionKey, bucket: Int) -> String {
+        "ic:pred:v3:\(group.tenant):\(group.model):\(group.version):\(bucket)"
+    }
 
     /// The first 128 bits of the SHA-256 of the input rows, in hex.
     static func field(for values: [Float]) -> String {

@@ -4,30 +4,31 @@ import IntelliCoreEvents
 enum TrafficRouter {
     enum Decision: Equatable {
         case route(version: Int, shadow: Int?)
-        case failure(code: String, message: String)
+        case failure(code: PredictionFailureCode, message: String)
     }
-
-    static let defaultAlias = "champion"
 
     /// - Parameter stickyKey: the caller's entity key (the record key, or the request id), so one
     ///   entity always lands on the same side of a canary split.
-    static func decide(model: String, version: String?, alias: String?, stickyKey: String, in registry: RegistrySnapshot) -> Decision {
-        guard let versions = registry.versions[model] else {
-            return .failure(code: "unknown_model", message: "model \(model) is not registered")
+    /// - Parameter model: the caller's tenant and the model name: another tenant's model of the
+    ///   same name is invisible, answered exactly like a model that does not exist.
+    static func decide(model key: ModelKey, version: String?, alias: String?, stickyKey: String, in registry: RegistrySnapshot) -> Decision {
+        let model = key.model
+        guard let versions = registry.versions[key] else {
+            return .failure(code: .unknownModel, message: "model \(model) is not registered")
         }
         if let version {
             guard let number = Int(version), let info = versions[number], !info.retired else {
-                return .failure(code: "unknown_version", message: "model \(model) has no active version \(version)")
+                return .failure(code: .unknownVersion, message: "model \(model) has no active version \(version)")
             }
             return .route(version: number, shadow: nil)
         }
-        let alias = alias ?? defaultAlias
-        guard let policy = registry.deployments[model]?[alias], !policy.routes.isEmpty else {
-            return .failure(code: "not_deployed", message: "model \(model) has no deployment for alias \(alias)")
+        let alias = alias ?? ModelAlias.champion
+        guard let policy = registry.deployments[key]?[alias], !policy.routes.isEmpty else {
+            return .failure(code: .notDeployed, message: "model \(model) has no deployment for alias \(alias)")
         }
         let chosen = pick(policy.routes, fraction: fraction(of: stickyKey))
         guard versions[chosen].map({ !$0.retired }) ?? false else {
-            return .failure(code: "unknown_version", message: "alias \(alias) of \(model) points at unavailable version \(chosen)")
+            return .failure(code: .unknownVersion, message: "alias \(alias) of \(model) points at unavailable version \(chosen)")
         }
         let shadow = policy.shadowVersion.flatMap { versions[$0].map { !$0.retired } ?? false ? $0 : nil }
         return .route(version: chosen, shadow: shadow == chosen ? nil : shadow)

@@ -30,5 +30,17 @@ enum InferenceMigrations {
                 PRIMARY KEY (tenant_id, meter)
             )
             """),
+        // A model is (tenant, name): two tenants may both have `churn`. Existing deployments take
+        // the tenant of their model's versions.
+        Migration(version: 101, name: "models belong to tenants", sql: """
+            ALTER TABLE {schema}.model_versions DROP CONSTRAINT model_versions_pkey;
+            ALTER TABLE {schema}.model_versions ADD PRIMARY KEY (tenant_id, model_name, version);
+            ALTER TABLE {schema}.deployments ADD COLUMN tenant_id text;
+            UPDATE {schema}.deployments d SET tenant_id = coalesce(
+                (SELECT v.tenant_id FROM {schema}.model_versions v WHERE v.model_name = d.model_name LIMIT 1), '');
+            ALTER TABLE {schema}.deployments ALTER COLUMN tenant_id SET NOT NULL;
+            ALTER TABLE {schema}.deployments DROP CONSTRAINT deployments_pkey;
+            ALTER TABLE {schema}.deployments ADD PRIMARY KEY (tenant_id, model_name, alias)
+            """),
     ]
 }

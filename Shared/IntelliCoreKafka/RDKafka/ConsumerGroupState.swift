@@ -8,13 +8,19 @@ import Synchronization
 /// librdkafka calls `rebalanceCallback` on the thread that polls, which is the consumer's
 /// dedicated thread. On revoke, stored offsets are committed synchronously before the partitions
 /// are given up, so the next owner starts after the last processed record.
+///
+/// With a `positioner`, newly assigned partitions start where it says (a consumer that keeps
+/// its offsets in its own database, in the transaction of its effects); a partition it returns
+/// with `KafkaOffset.stored` falls back to the group's committed offset.
 final class ConsumerGroupState: Sendable {
     private let assigned = Mutex<Set<KafkaTopicPartition>>([])
     private let logger: Logger
+    private let positioner: KafkaConsumer.AssignmentPositioner?
     private let rebalances = Counter(label: "intellicore_kafka_rebalances_total")
 
-    init(logger: Logger) {
+    init(logger: Logger, positioner: KafkaConsumer.AssignmentPositioner?) {
         self.logger = logger
+        self.positioner = positioner
     }
 
     var assignment: Set<KafkaTopicPartition> { assigned.withLock { $0 } }
@@ -29,12 +35,21 @@ final class ConsumerGroupState: Sendable {
         let changed = TopicPartitionList.read(partitions).map { KafkaTopicPartition(topic: $0.topic, partition: $0.partition) }
         switch error {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            var list = partitions
+            var positioned: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+            if let positioner {
+                let starts = positioner(changed)
+                positioned = TopicPartitionList.make(starts)
+                list = positioned!
+                logger.info("partitions positioned from stored offsets", metadata: ["kafka.offsets": "\(starts.map { "\($0)@\($0.offset)" }.sorted())"])
+            }
+            defer { positioned.map { rd_kafka_topic_partition_list_destroy($0) } }
             if cooperative {
-                if let failure = rd_kafka_incremental_assign(client, partitions) {
+                if let failure = rd_kafka_incremental_assign(client, list) {
                     logger.error("incremental assign failed", metadata: ["error": "\(KafkaError(.subscription, consuming: failure, context: "assign"))"])
                 }
             } else {
-                rd_kafka_assign(client, partitions)
+                rd_kafka_assign(client, list)
             }
             assigned.withLock { $0.formUnion(changed) }
             logger.info("partitions assigned", metadata: ["kafka.partitions": "\(changed.map(\.description).sorted())"])

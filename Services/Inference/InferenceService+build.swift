@@ -1,0 +1,31 @@
+import IntelliCoreNumerics
+import IntelliCoreServiceKit
+import ServiceLifecycle
+
+extension InferenceService {
+    /// Assembles the service's components, in start order: the routing state loaded from its own
+    /// tables, then the model-event, quota and prediction consumers; and its HTTP routes.
+    @Sendable
+    static func build(_ context: ServiceContext, settings: InferenceSettings, routes: ServiceRoutes) throws -> [any Service] {
+        let backend = try NumericsBackends.make(named: settings.backend)
+        OpenBLASBackend.setThreadCount(settings.blasThreads)
+        let registry = ModelRegistry()
+        let store = PostgresModelStore(client: context.postgres, schema: context.schema, logger: context.logger)
+        let processor = PredictionProcessor(
+            registry: registry, models: LoadedModelCache(budgetBytes: settings.modelMemoryBytes), store: store, cache: context.cache,
+            backend: backend, settings: settings, resultsTopic: context.configuration.topics[.predictionResults],
+            logger: context.logger, metrics: InferenceMetrics())
+        ModelRoutes.add(to: routes.api, registry: registry, processor: processor)
+        let consumers: [any Service] = [
+            try context.eventConsumer(purpose: "models", topics: [.models],
+                                      handlers: ModelEventsHandler(store: store, registry: registry).handlers),
+            try context.eventConsumer(purpose: "quotas", topics: [.billing],
+                                      handlers: QuotaEventsHandler(store: store, registry: registry).handlers),
+            PredictionConsumer(consumer: try context.makeConsumer(purpose: "predictions"),
+                               topic: context.configuration.topics[.predictionRequests],
+                               processor: processor, producer: context.producer, deadLetters: context.deadLetters,
+                               maxBatch: settings.maxBatch, workers: settings.workers, logger: context.logger),
+        ]
+        return [RoutingStateLoader(store: store, registry: registry, logger: context.logger, then: consumers)]
+    }
+}

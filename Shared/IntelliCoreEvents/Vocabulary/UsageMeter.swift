@@ -1,0 +1,10 @@
+/// What billing meters, per tenant: the `meter` of `UsageRecorded`, `QuotaExceeded` and
+/// `QuotaRestored`.
+public enum UsageMeter: String, Sendable, CaseIterable, Codable {
+    /// One unit per row of a completed (non-shadow) prediction request.
+    case predictions
+    /// Seconds of training run time.
+    case trainingSeconds = "training_seconds"
+    /// Rows stored in sealed dataset versions.
+    case datasetRows = "dataset_rows"
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+
+/// Keyset pagination: `?limit=N&cursor=…` in, `{"items": […], "next_cursor": …}` out.
+///
+/// The cursor is opaque to clients: the base64url JSON of the sort key of the last item served
+/// (`Position`), so the next page is `WHERE (key) > (position) ORDER BY key LIMIT n + 1` — stable
+/// under inserts, and never an `OFFSET` scan.
+public struct PageRequest<Position: Codable & Sendable>: Sendable {
+    public let limit: Int
+    /// Where the previous page ended; nil for the first page.
+    public let after: Position?
+
+    public static var defaultLimit: Int { 50 }
+    public static var maximumLimit: Int { 500 }
+
+    public init(limit: Int = Self.defaultLimit, after: Position? = nil) {
+        self.limit = limit
+        self.after = after
+    }
+
+    /// Reads `limit` and `cursor` from the query; a bad value is a 400 naming the parameter.
+    public init(_ request: Request) throws(APIError) {
+        let query = request.uri.queryParameters
+        if let text = query["limit"].map(String.init) {
+            guard let value = Int(text), (1...Self.maximumLimit).contains(value) else {
+                throw APIError.badRequest("limit must be a whole number from 1 to \(Self.maximumLimit)", code: "invalid_limit")
+            }
+            limit = value
+        } else {
+            limit = Self.defaultLimit
+        }
+        if let cursor = query["cursor"].map(String.init), !cursor.isEmpty {
+            guard let position = Self.decode(cursor) else {
+                throw APIError.badRequest("cursor is not one this API issued", code: "invalid_cursor")
+            }
+            after = position
+        } else {
+            after = nil
+        }
+    }
+
+    /// The page of `fetched` (read with `LIMIT limit + 1`): at most `limit` items, and a cursor
+    /// when there is more.
+    public func page<Item: Encodable & Sendable>(_ fetched: [Item], position: (Item) -> Position) -> Page<Item> {
+        let items = Array(fetched.prefix(limit))
+        let next = fetched.count > limit ? items.last.map { Self.encode(position($0)) } : nil
+        return Page(items: items, nextCursor: next)
+    }
+
+    static func encode(_ position: Position) -> String {
+        let data = (try? JSONEncoder().encode(position)) ?? Data()
+        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ cursor: String) -> Position? {
+        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64) else { return nil }
+        return try? JSONDecoder().decode(Position.self, from: data)
+    }
+}
+
+/// One page of a list.
+public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
+    public let items: [Item]
+    public let nextCursor: String?
+
+    enum CodingKeys: String, CodingKey {
+        case items
+        case nextCursor = "next_cursor"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(items, forKey: .items)
+        try container.encode(nextCursor, forKey: .nextCursor)  // null on the last page, never absent
+    }
+}

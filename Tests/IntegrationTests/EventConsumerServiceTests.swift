@@ -1,0 +1,187 @@
+import Foundation
+import IntelliCoreEvents
+import IntelliCoreKafka
+import IntelliCorePostgres
+import IntelliCoreServiceKit
+import Logging
+import PostgresNIO
+import Synchronization
+import Testing
+
+/// The kit's event consumer against the real broker and PostgreSQL, in each of its transaction modes.
+@Suite(.serialized, .timeLimit(.minutes(5)))
+struct EventConsumerServiceTests {
+    /// A consumer of `topic` in a fresh group, its effects in `schema`.
+    static func consumer(_ env: IntegrationEnvironment, client: PostgresClient, schema: SchemaName, topic: String,
+                         deadLetterTopic: String, producer: KafkaProducer, transactions: EventConsumerService.Transactions,
+                         group: String = IntegrationEnvironment.unique("it-consumer"), handlers: EventHandlers) throws -> EventConsumerService {
+        var offsets: ConsumerOffsetStore?
+        var positioner: KafkaConsumer.AssignmentPositioner?
+        if transactions == .perBatchWithOffsets {
+            let store = ConsumerOffsetStore(schema: schema, group: group)
+            offsets = store
+            positioner = DatabaseOffsetPositioner(store: store, client: client, logger: env.logger).positioner
+        }
+        let kafka = try KafkaConsumer(configuration: .init(bootstrapServers: env.kafkaBootstrap, groupId: group), logger: env.logger,
+                                      positioner: positioner)
+        return EventConsumerService(
+            name: "it.consumer", consumer: kafka, topics: [topic], handlers: handlers, transactions: transactions, client: client,
+            inbox: Inbox(schema: schema, consumer: "it.consumer"), offsets: offsets,
+            publisher: EventPublisher(outbox: Outbox(schema: schema), source: "/it", topics: TopicNames()),
+            deadLetters: DeadLetterPublisher(producer: producer, topic: deadLetterTopic, service: "it"), logger: env.logger)
+    }
+
+    static func tenant(_ id: String, topic: String, eventId: String = UUID().uuidString) throws -> KafkaProducerMessage {
+        KafkaProducerMessage(event: try CloudEvent(TenantCreated(tenantId: id, name: id, plan: "free"), source: "/it", id: eventId),
+                             topic: topic, key: id)
+    }
+
+    static func count(_ client: PostgresClient, _ schema: SchemaName, logger: Logger) async throws -> Int {
+        let rows = try await client.query("SELECT count(*) FROM \(unescaped: schema.qualified("effects"))", logger: logger)
+        for try await count in rows.decode(Int.self) { return count }
+        return -1
+    }
+
+    static let effects = Migration(version: 100, name: "effects", sql: "CREATE TABLE {schema}.effects (tenant text NOT NULL, event_id text NOT NULL)")
+
+    /// Records each handled tenant as a row, in the handler's transaction.
+    static func recordingHandlers(_ schema: SchemaName, handled: Shared<[String]>) -> EventHandlers {
+        var handlers = EventHandlers()
+        handlers.on(TenantCreated.self) { event, tenant, transaction in
+            if tenant.tenantId == "rejected" { throw EventRejection("tenant name is reserved") }
+            try await transaction.connection.query("""
+                INSERT INTO \(unescaped: schema.qualified("effects")) (tenant, event_id) VALUES (\(tenant.tenantId), \(event.id))
+                """, logger: transaction.logger)
+            transaction.afterCommit { handled.update { $0.append(tenant.tenantId) } }
+        }
+        return handlers
+    }
+
+    /// Poison records go to the dead letter topic with their reason and origin; the consumer
+    /// keeps going, skips unknown types and processes the good records around them — whether
+    /// each event or the whole batch is one transaction (a rejection then redoes the batch
+    /// without the rejected record).
+    @Test(arguments: [EventConsumerService.Transactions.perEvent, .perBatch])
+    func poisonMessagesAreDeadLetteredAndTheConsumerKeepsGoing(transactions: EventConsumerService.Transactions) async throws {
+        let env = try IntegrationEnvironment.load()
+        let topic = try await env.topic("poison", partitions: 1)
+        let deadLetterTopic = try await env.topic("deadletter", partitions: 1)
+        let producer = try env.producer()
+        var unknown = try CloudEvent(TenantCreated(tenantId: "x", name: "x", plan: "x"), source: "/it")
+        unknown.type = "com.example.unknown.v1"
+        var badPayload = try CloudEvent(TenantCreated(tenantId: "y", name: "y", plan: "y"), source: "/it")
+        badPayload.data = Array(#"{"tenant_id": 5}"#.utf8)
+        let records = [
+            try Self.tenant("good-1", topic: topic),
+            KafkaProducerMessage(topic: topic, key: "garbage", value: Array("not an event".utf8)),
+            KafkaProducerMessage(topic: topic, key: nil, value: nil),
+            KafkaProducerMessage(event: unknown, topic: topic, key: "x"),
+            KafkaProducerMessage(event: badPayload, topic: topic, key: "y"),
+            try Self.tenant("rejected", topic: topic),
+            try Self.tenant("good-2", topic: topic),
+        ]
+        for result in try await producer.send(records) { _ = try result.get() }
+
+        try await env.withSchema("consumer", migrations: Migration.platform + [Self.effects]) { client, schema in
+            let handled = Shared<[String]>([])
+            let service = try Self.consumer(env, client: client, schema: schema, topic: topic, deadLetterTopic: deadLetterTopic,
+                                            producer: producer, transactions: transactions,
+                                            handlers: Self.recordingHandlers(schema, handled: handled))
+            let task = Task { try await service.run() }
+            #expect(try await eventually(timeout: .seconds(60)) { handled.value.count == 2 })
+            let dead = try await env.readAll(deadLetterTopic, partitions: 1, count: 4)
+            task.cancel()
+            _ = try? await task.value
+
+            #expect(handled.value == ["good-1", "good-2"])
+            #expect(try await Self.count(client, schema, logger: env.logger) == 2, "the rejected event's batch must not leave effects behind")
+            try #require(dead.count == 4)
+            let reasons = dead.map { $0.headers.string(named: DeadLetterHeader.error) ?? "" }
+            #expect(reasons[0].contains("undecodable event envelope"))
+            #expect(reasons[1].contains("undecodable event envelope"))
+            #expect(reasons[2].contains("undecodable intellicore.tenant.created.v1 payload"))
+            #expect(reasons[3] == "tenant name is reserved")
+            #expect(dead[0].keyString == "garbage" && dead[0].value == Array("not an event".utf8))
+            #expect(dead[1].key == nil && dead[1].value == nil)
+            #expect(dead.allSatisfy { $0.headers.string(named: DeadLetterHeader.originalTopic) == topic })
+            #expect(dead.map { $0.headers.string(named: DeadLetterHeader.originalOffset) } == ["1", "2", "4", "5"])
+            #expect(dead.allSatisfy { $0.headers.string(named: DeadLetterHeader.service) == "it" })
+        }
+        await producer.shutdown()
+    }
+
+    /// In batch mode the inbox rows of a batch go in one statement and only new events reach the
+    /// handler: an event repeated inside a batch, and one redelivered later, take effect once.
+    @Test func batchTransactionsHandleEachEventOnce() async throws {
+        let env = try IntegrationEnvironment.load()
+        let topic = try await env.topic("batch", partitions: 1)
+        let deadLetterTopic = try await env.topic("deadletter", partitions: 1)
+        let producer = try env.producer()
+        let ids = (0..<300).map { "evt-\($0)" }
+        // Every event twice in the first send, the first hundred again afterwards, then a last
+        // new event: once it is handled, everything before it was read.
+        var records = try ids.flatMap { id in [try Self.tenant("t-\(id)", topic: topic, eventId: id), try Self.tenant("t-\(id)", topic: topic, eventId: id)] }
+        records += try ids.prefix(100).map { try Self.tenant("t-\($0)", topic: topic, eventId: $0) }
+        records.append(try Self.tenant("last", topic: topic, eventId: "evt-last"))
+        for result in try await producer.send(records) { _ = try result.get() }
+
+        try await env.withSchema("batch", migrations: Migration.platform + [Self.effects]) { client, schema in
+            let handled = Shared<[String]>([])
+            let service = try Self.consumer(env, client: client, schema: schema, topic: topic, deadLetterTopic: deadLetterTopic,
+                                            producer: producer, transactions: .perBatch,
+                                            handlers: Self.recordingHandlers(schema, handled: handled))
+            let task = Task { try await service.run() }
+            #expect(try await eventually(timeout: .seconds(60)) { handled.value.contains("last") })
+            task.cancel()
+            _ = try? await task.value
+            #expect(try await Self.count(client, schema, logger: env.logger) == ids.count + 1)
+            #expect(Set(handled.value).count == ids.count + 1 && handled.value.count == ids.count + 1, "each event handled once")
+        }
+        await producer.shutdown()
+    }
+
+    /// With offsets in the database, a consumer starts every assigned partition at the offset
+    /// stored with its effects, whatever the group committed in Kafka: here the stored offset is
+    /// rewound by five, and exactly those five records are read (and handled) again.
+    @Test func offsetsStoredInTheDatabaseDecideWhereAnAssignmentStarts() async throws {
+        let env = try IntegrationEnvironment.load()
+        let topic = try await env.topic("offsets", partitions: 1)
+        let deadLetterTopic = try await env.topic("deadletter", partitions: 1)
+        let producer = try env.producer()
+        let records = try (0..<50).map { try Self.tenant("t-\($0)", topic: topic) }
+        for result in try await producer.send(records) { _ = try result.get() }
+        let group = IntegrationEnvironment.unique("it-offsets")
+
+        try await env.withSchema("offsets", migrations: Migration.platform + [Self.effects]) { client, schema in
+            let handled = Shared<[String]>([])
+            func run(until condition: @escaping @Sendable () async throws -> Bool) async throws {
+                let service = try Self.consumer(env, client: client, schema: schema, topic: topic, deadLetterTopic: deadLetterTopic,
+                                                producer: producer, transactions: .perBatchWithOffsets, group: group,
+                                                handlers: Self.recordingHandlers(schema, handled: handled))
+                let task = Task { try await service.run() }
+                #expect(try await eventually(timeout: .seconds(60), condition))
+                task.cancel()
+                _ = try? await task.value
+            }
+            func stored() async throws -> Int64? {
+                try await ConsumerOffsetStore(schema: schema, group: group)
+                    .load([(topic: topic, partition: 0)], client: client, logger: env.logger).first?.nextOffset
+            }
+            try await run { handled.value.count == 50 }
+            #expect(try await stored() == 50)
+
+            // Rewind the stored position by five and forget those five events' inbox rows and effects.
+            let last = records.suffix(5).compactMap { $0.headers.string(named: CloudEventHeader.id) }
+            try #require(last.count == 5)
+            try await client.query("UPDATE \(unescaped: schema.qualified("consumer_offsets")) SET next_offset = 45", logger: env.logger)
+            try await client.query("DELETE FROM \(unescaped: schema.qualified("inbox")) WHERE event_id = ANY(\(last))", logger: env.logger)
+            try await client.query("DELETE FROM \(unescaped: schema.qualified("effects")) WHERE event_id = ANY(\(last))", logger: env.logger)
+
+            try await run { handled.value.count == 55 }
+            #expect(handled.value.suffix(5) == (45..<50).map { "t-\($0)" }, "the rewound records are read again, in order")
+            #expect(try await Self.count(client, schema, logger: env.logger) == 50)
+            #expect(try await stored() == 50)
+        }
+        await producer.shutdown()
+    }
+}

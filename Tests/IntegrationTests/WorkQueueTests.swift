@@ -14,7 +14,7 @@ struct WorkQueueTests {
 
     static func enqueue(_ queue: WorkQueue, _ client: PostgresClient, _ logger: Logger, id: String, tenant: String?, priority: Int,
                         maxAttempts: Int = 3) async throws {
-        try await client.withTransaction(logger: logger) { connection in
+        _ = try await client.withTransaction(logger: logger) { connection in
             try await queue.enqueue(id: id, tenantId: tenant, priority: priority, payload: Array(id.utf8), maxAttempts: maxAttempts,
                                     on: connection, logger: logger)
         }

@@ -60,15 +60,7 @@ public struct OutboxRelay: Service {
     /// marked published.
     public func relayOnce() async throws -> Int {
         try await client.withConnection { connection in
-            guard try await lock(connection) else { return 0 }
-            do {
-                let count = try await publishBatch(on: connection)
-                try await unlock(connection)
-                return count
-            } catch {
-                try? await unlock(connection)
-                throw error
-            }
+            try await whileLocked(connection) { try await publishBatch(on: connection) } ?? 0
         }
     }
 
@@ -80,23 +72,15 @@ public struct OutboxRelay: Service {
         while running {
             do {
                 try await client.withConnection { connection in
-                    guard try await lock(connection) else {
-                        // Another replica relays this schema; take over if it goes away.
-                        await wake.wait(timeout: settings.fallbackInterval)
-                        return
-                    }
-                    defer { logger.debug("outbox relay released the schema", metadata: ["db.schema": "\(outbox.schema)"]) }
-                    do {
+                    let held: Void? = try await whileLocked(connection) {
                         while running {
                             let count = try await publishBatch(on: connection)
                             backoff.reset()
                             if count < settings.batchSize { await wake.wait(timeout: settings.fallbackInterval) }
                         }
-                        try await unlock(connection)
-                    } catch {
-                        try? await unlock(connection)
-                        throw error
                     }
+                    // Another replica relays this schema; take over if it goes away.
+                    if held == nil { await wake.wait(timeout: settings.fallbackInterval) }
                 }
             } catch {
                 if !running { return }
@@ -146,13 +130,20 @@ public struct OutboxRelay: Service {
 
     private var lockKey: String { "intellicore.outbox.\(outbox.schema.rawValue)" }
 
-    private func lock(_ connection: PostgresConnection) async throws -> Bool {
+    /// Runs `body` holding the schema's relay lock on `connection` (a session lock, released on
+    /// every way out); nil without running it when another relay holds the lock.
+    private func whileLocked<Result>(_ connection: PostgresConnection, _ body: () async throws -> Result) async throws -> Result? {
         let rows = try await connection.query("SELECT pg_try_advisory_lock(hashtext(\(lockKey)))", logger: logger)
-        for try await acquired in rows.decode(Bool.self) { return acquired }
-        return false
-    }
-
-    private func unlock(_ connection: PostgresConnection) async throws {
-        try await connection.query("SELECT pg_advisory_unlock(hashtext(\(lockKey)))", logger: logger)
+        var acquired = false
+        for try await value in rows.decode(Bool.self) { acquired = value }
+        guard acquired else { return nil }
+        do {
+            let result = try await body()
+            try await connection.query("SELECT pg_advisory_unlock(hashtext(\(lockKey)))", logger: logger)
+            return result
+        } catch {
+            _ = try? await connection.query("SELECT pg_advisory_unlock(hashtext(\(lockKey)))", logger: logger)
+            throw error
+        }
     }
 }

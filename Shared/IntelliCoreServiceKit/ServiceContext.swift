@@ -32,12 +32,14 @@ public struct ServiceContext: Sendable {
     /// `latency` picks how long the broker may hold an empty fetch: `.hotPath` (10 ms) for request
     /// streams, `.controlPlane` (200 ms) for rare events such as deployments and quotas, so that idle
     /// consumers do not keep the broker busy answering empty fetches.
-    public func makeConsumer(purpose: String, latency: ConsumerLatency = .hotPath,
-                             positioner: KafkaConsumer.AssignmentPositioner? = nil) throws -> KafkaConsumer {
-        try KafkaConsumer(configuration: KafkaConsumerConfiguration(
+    public func makeConsumer(purpose: String, latency: ConsumerLatency = .hotPath) throws -> KafkaConsumer {
+        try KafkaConsumer(configuration: consumerConfiguration(purpose: purpose, latency: latency), logger: logger)
+    }
+
+    func consumerConfiguration(purpose: String, latency: ConsumerLatency) -> KafkaConsumerConfiguration {
+        KafkaConsumerConfiguration(
             bootstrapServers: configuration.kafkaBootstrap, clientId: descriptor.name, groupId: groupId(purpose: purpose),
-            fetchWaitMilliseconds: latency.fetchWaitMilliseconds, properties: latency.properties
-        ), logger: logger, positioner: positioner)
+            fetchWaitMilliseconds: latency.fetchWaitMilliseconds, properties: latency.properties)
     }
 
     /// The inbox of this service's schema for one consumer.
@@ -50,19 +52,10 @@ public struct ServiceContext: Sendable {
     public func eventConsumer(purpose: String, topics: [Topic], handlers: EventHandlers,
                               transactions: EventConsumerService.Transactions = .perEvent,
                               latency: ConsumerLatency = .controlPlane, batchSize: Int = 500) throws -> EventConsumerService {
-        let name = "\(descriptor.name).\(purpose)"
-        var offsets: ConsumerOffsetStore?
-        var positioner: KafkaConsumer.AssignmentPositioner?
-        if transactions == .perBatchWithOffsets {
-            let store = ConsumerOffsetStore(schema: schema, group: groupId(purpose: purpose))
-            offsets = store
-            positioner = DatabaseOffsetPositioner(store: store, client: postgres, logger: logger).positioner
-        }
-        return EventConsumerService(
-            name: name, consumer: try makeConsumer(purpose: purpose, latency: latency, positioner: positioner),
+        try EventConsumerService(
+            name: "\(descriptor.name).\(purpose)", consumer: consumerConfiguration(purpose: purpose, latency: latency),
             topics: topics.map { configuration.topics[$0] }, handlers: handlers, transactions: transactions,
-            client: postgres, inbox: inbox(consumer: name), offsets: offsets, publisher: publisher,
-            deadLetters: deadLetters, batchSize: batchSize, logger: logger)
+            client: postgres, schema: schema, publisher: publisher, deadLetters: deadLetters, batchSize: batchSize, logger: logger)
     }
 
     /// Runs `body` in one transaction of this service's database: its writes and the events it

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import IntelliCoreConcurrency
 import IntelliCoreEvents
 import IntelliCoreKafka
 import IntelliCorePostgres
@@ -152,18 +151,11 @@ struct TenantDirectoryService: Service {
     let consumer: EventConsumerService
 
     func run() async throws {
-        var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(5))
-        while true {
-            do {
-                try await keys.load(client: context.postgres, logger: context.logger)
-                context.logger.info("api keys loaded", metadata: ["apikeys.count": "\(context.apiKeys.count)"])
-                break
-            } catch {
-                if Task.isShuttingDownGracefully || Task.isCancelled { return }
-                context.logger.warning("cannot load api keys; retrying", metadata: ["error": "\(error)"])
-                try await Task.sleep(for: backoff.next())
-            }
+        let loaded = await StartupLoad.untilDone("api keys", logger: context.logger) {
+            try await keys.load(client: context.postgres, logger: context.logger)
         }
+        guard loaded else { return }
+        context.logger.info("api keys loaded", metadata: ["apikeys.count": "\(context.apiKeys.count)"])
         try await consumer.run()
     }
 }

@@ -15,19 +15,9 @@ struct EventConsumerServiceTests {
     static func consumer(_ env: IntegrationEnvironment, client: PostgresClient, schema: SchemaName, topic: String,
                          deadLetterTopic: String, producer: KafkaProducer, transactions: EventConsumerService.Transactions,
                          group: String = IntegrationEnvironment.unique("it-consumer"), handlers: EventHandlers) throws -> EventConsumerService {
-        var offsets: ConsumerOffsetStore?
-        var positioner: KafkaConsumer.AssignmentPositioner?
-        if transactions == .perBatchWithOffsets {
-            let store = ConsumerOffsetStore(schema: schema, group: group)
-            offsets = store
-            positioner = DatabaseOffsetPositioner(store: store, client: client, logger: env.logger).positioner
-        }
-        let kafka = try KafkaConsumer(configuration: .init(bootstrapServers: env.kafkaBootstrap, groupId: group), logger: env.logger,
-                                      positioner: positioner)
-        return EventConsumerService(
-            name: "it.consumer", consumer: kafka, topics: [topic], handlers: handlers, transactions: transactions, client: client,
-            inbox: Inbox(schema: schema, consumer: "it.consumer"), offsets: offsets,
-            publisher: EventPublisher(outbox: Outbox(schema: schema), source: "/it", topics: TopicNames()),
+        try EventConsumerService(
+            name: "it.consumer", consumer: .init(bootstrapServers: env.kafkaBootstrap, groupId: group), topics: [topic],
+            handlers: handlers, transactions: transactions, client: client, schema: schema, publisher: env.publisher(schema),
             deadLetters: DeadLetterPublisher(producer: producer, topic: deadLetterTopic, service: "it"), logger: env.logger)
     }
 

@@ -2,8 +2,10 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import IntelliCoreEvents
 import IntelliCoreKafka
 import IntelliCorePostgres
+import IntelliCoreServiceKit
 import Logging
 import PostgresNIO
 import Synchronization
@@ -55,6 +57,11 @@ struct IntegrationEnvironment {
         let name = Self.unique("it.\(prefix)")
         try await admin().createTopics([KafkaTopicSpec(name: name, partitions: partitions)])
         return name
+    }
+
+    /// Stamps events a test publishes through `schema`'s outbox with `ce_source` `/it`.
+    func publisher(_ schema: SchemaName) -> EventPublisher {
+        EventPublisher(outbox: Outbox(schema: schema), source: "/it", topics: TopicNames())
     }
 
     /// Runs `body` with a running PostgreSQL client and a fresh schema, dropped afterwards.

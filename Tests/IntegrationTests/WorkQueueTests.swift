@@ -49,8 +49,7 @@ struct WorkQueueTests {
             // Cancelling a running job takes its lease away.
             let c = try #require(second)
             #expect(try await client.withTransaction(logger: env.logger) { try await queue.cancel(id: "c", on: $0, logger: env.logger) })
-            let publisher = EventPublisher(outbox: Outbox(schema: schema), source: "/it", topics: TopicNames())
-            let refused = QueueWorker.Completion(item: c, owner: "w2", queue: queue, client: client, publisher: publisher,
+            let refused = QueueWorker.Completion(item: c, owner: "w2", queue: queue, client: client, publisher: env.publisher(schema),
                                                  logger: env.logger, committed: .init())
             await #expect(throws: WorkLeaseLost.self) { try await refused.commit { _ in } }
             #expect(try await queue.status(id: "c", client: client, logger: env.logger)?.state == "cancelled")
@@ -71,8 +70,7 @@ struct WorkQueueTests {
             })
             #expect(takenOver?.id == "job" && takenOver?.attempt == 2)
             // The first worker wakes up and tries to finish: refused, its effects rolled back.
-            let publisher = EventPublisher(outbox: Outbox(schema: schema), source: "/it", topics: TopicNames())
-            let late = QueueWorker.Completion(item: held, owner: "dead", queue: queue, client: client, publisher: publisher,
+            let late = QueueWorker.Completion(item: held, owner: "dead", queue: queue, client: client, publisher: env.publisher(schema),
                                               logger: env.logger, committed: .init())
             await #expect(throws: WorkLeaseLost.self) {
                 try await late.commit { transaction in
@@ -93,7 +91,7 @@ struct WorkQueueTests {
             let runs = Shared<[String: Int]>([:])
             let worker = QueueWorker(
                 queue: queue, client: client,
-                publisher: EventPublisher(outbox: Outbox(schema: schema), source: "/it", topics: TopicNames()),
+                publisher: env.publisher(schema),
                 settings: .init(lease: .seconds(5), pollInterval: .milliseconds(50), retryDelay: .milliseconds(50)),
                 logger: env.logger
             ) { item, completion in

@@ -16,8 +16,8 @@ enum ModelRoutes {
     }
 
     static func add(to api: RouterGroup<APIRequestContext>, registry: ModelRegistry, processor: PredictionProcessor) {
-        api.get("/v2/models/:model") { request, context in
-            let model = try Self.model(request, context)
+        api.get("/v2/models/:model") { _, context in
+            let model = try Self.model(context)
             let snapshot = registry.snapshot
             guard let versions = snapshot.versions[model] else {
                 throw APIError.notFound("model \(model.model) is not registered", code: PredictionFailureCode.unknownModel.rawValue)
@@ -35,15 +35,15 @@ enum ModelRoutes {
                 outputs: [.init(name: network.outputName, datatype: "FP32", shape: [-1, network.outputWidth])])
             return try JSONResponse.make(.ok, body)
         }
-        api.get("/v2/models/:model/ready") { request, context in
-            let model = try Self.model(request, context)
+        api.get("/v2/models/:model/ready") { _, context in
+            let model = try Self.model(context)
             guard let policy = registry.snapshot.deployments[model]?[ModelAlias.champion], !policy.routes.isEmpty else {
                 throw APIError.notFound("model \(model.model) is not deployed", code: PredictionFailureCode.notDeployed.rawValue)
             }
             return try JSONResponse.make(.ok, ["name": model.model, "ready": "true"])
         }
-        api.get("/v2/models/:model/versions/:version/ready") { request, context in
-            let model = try Self.model(request, context), version = try context.parameters.require("version", as: Int.self)
+        api.get("/v2/models/:model/versions/:version/ready") { _, context in
+            let model = try Self.model(context), version = try context.parameters.require("version", as: Int.self)
             guard let info = registry.snapshot.versions[model]?[version], !info.retired else {
                 throw APIError.notFound("model \(model.model) has no active version \(version)", code: PredictionFailureCode.unknownVersion.rawValue)
             }
@@ -52,7 +52,7 @@ enum ModelRoutes {
     }
 
     /// The caller's tenant and the model named in the path.
-    static func model(_ request: Request, _ context: APIRequestContext) throws -> ModelKey {
+    static func model(_ context: APIRequestContext) throws -> ModelKey {
         let caller = try context.requireCaller(.viewer)
         return ModelKey(tenant: caller.tenantId, model: try context.parameters.require("model"))
     }

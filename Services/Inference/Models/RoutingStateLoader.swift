@@ -1,4 +1,4 @@
-import IntelliCoreConcurrency
+import IntelliCoreServiceKit
 import Logging
 import ServiceLifecycle
 
@@ -11,19 +11,12 @@ struct RoutingStateLoader: Service {
     let then: [any Service]
 
     func run() async throws {
-        var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(5))
-        while true {
-            do {
-                let snapshot = try await store.loadState()
-                registry.replace(with: snapshot)
-                logger.info("routing state loaded", metadata: ["models": "\(snapshot.versions.count)"])
-                break
-            } catch {
-                if Task.isShuttingDownGracefully || Task.isCancelled { return }
-                logger.warning("cannot load routing state; retrying", metadata: ["error": "\(error)"])
-                try await Task.sleep(for: backoff.next())
-            }
+        let loaded = await StartupLoad.untilDone("routing state", logger: logger) {
+            let snapshot = try await store.loadState()
+            registry.replace(with: snapshot)
+            logger.info("routing state loaded", metadata: ["models": "\(snapshot.versions.count)"])
         }
+        guard loaded else { return }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for service in then { group.addTask { try await service.run() } }
             try await group.waitForAll()

@@ -12,19 +12,19 @@ import Synchronization
 /// partitions start at the group's committed offset instead: that offset is never ahead of the
 /// database's (it is stored only after the transaction committed), so the fallback can only
 /// redeliver, and the inbox makes redelivery a no-op.
-public struct DatabaseOffsetPositioner: Sendable {
+struct DatabaseOffsetPositioner: Sendable {
     let store: ConsumerOffsetStore
     let client: PostgresClient
     let logger: Logger
     var timeout: DispatchTimeInterval = .seconds(10)
 
-    public init(store: ConsumerOffsetStore, client: PostgresClient, logger: Logger) {
+    init(store: ConsumerOffsetStore, client: PostgresClient, logger: Logger) {
         self.store = store
         self.client = client
         self.logger = logger
     }
 
-    public var positioner: KafkaConsumer.AssignmentPositioner {
+    var positioner: KafkaConsumer.AssignmentPositioner {
         { partitions in self.position(partitions) }
     }
 

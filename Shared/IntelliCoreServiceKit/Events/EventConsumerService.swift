@@ -58,22 +58,31 @@ public struct EventConsumerService: Service {
     private let retried: Counter
 
     /// Services build theirs with `ServiceContext.eventConsumer(purpose:topics:handlers:…)`.
-    /// - Parameters:
-    ///   - name: the inbox consumer name, `<service>.<purpose>`.
-    ///   - offsets: where `.perBatchWithOffsets` stores offsets; the consumer must have been made
-    ///     with a positioner reading the same store.
-    public init(name: String, consumer: KafkaConsumer, topics: [String], handlers: EventHandlers, transactions: Transactions,
-                client: PostgresClient, inbox: Inbox, offsets: ConsumerOffsetStore?, publisher: EventPublisher,
-                deadLetters: DeadLetterPublisher, batchSize: Int = 500, logger: Logger) {
-        precondition((transactions == .perBatchWithOffsets) == (offsets != nil), "offsets are stored exactly in .perBatchWithOffsets")
+    ///
+    /// The inbox is `name`'s in `schema`; with `.perBatchWithOffsets` the offsets are stored in
+    /// `schema` under the configuration's group id, and the consumer starts each assigned
+    /// partition from them.
+    /// - Parameter name: the inbox consumer name, `<service>.<purpose>`.
+    public init(name: String, consumer configuration: KafkaConsumerConfiguration, topics: [String], handlers: EventHandlers,
+                transactions: Transactions, client: PostgresClient, schema: SchemaName, publisher: EventPublisher,
+                deadLetters: DeadLetterPublisher, batchSize: Int = 500, logger: Logger) throws {
+        var positioner: KafkaConsumer.AssignmentPositioner?
+        if transactions == .perBatchWithOffsets, let group = configuration.groupId {
+            let store = ConsumerOffsetStore(schema: schema, group: group)
+            offsets = store
+            positioner = DatabaseOffsetPositioner(store: store, client: client, logger: logger).positioner
+        } else if transactions == .perBatchWithOffsets {
+            throw KafkaError(.subscription, "offsets kept in the database belong to a consumer group; set a group id")
+        } else {
+            offsets = nil
+        }
+        self.consumer = try KafkaConsumer(configuration: configuration, logger: logger, positioner: positioner)
         self.name = name
-        self.consumer = consumer
         self.topics = topics
         self.handlers = handlers
         self.transactions = transactions
         self.client = client
-        self.inbox = inbox
-        self.offsets = offsets
+        self.inbox = Inbox(schema: schema, consumer: name)
         self.publisher = publisher
         self.deadLetters = deadLetters
         self.batchSize = batchSize
@@ -91,7 +100,7 @@ public struct EventConsumerService: Service {
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let batch = try await consumer.poll(maxMessages: batchSize, timeout: .milliseconds(100))
                 guard !batch.isEmpty else { continue }
-                let done = transactions == .perEvent ? await handleEachEvent(of: batch) : await handleAsOne(batch)
+                let done = await handle(batch)
                 try consumer.storeOffsets(for: Array(batch.prefix(done)))
                 if done < batch.count { break }
             }
@@ -101,6 +110,17 @@ public struct EventConsumerService: Service {
         }
         await consumer.close()
         logger.info("event consumer stopped", metadata: ["kafka.topics": "\(topics)", "consumer": "\(name)"])
+    }
+
+    /// Handles a polled batch in units of work: each record alone (`.perEvent`) or the whole
+    /// batch at once. Returns how many records are done: fewer than the batch only when shutdown
+    /// interrupted a retry.
+    private func handle(_ batch: [KafkaConsumerMessage]) async -> Int {
+        guard transactions == .perEvent else { return await handleAsOne(batch[...]) }
+        for index in batch.indices where await handleAsOne(batch[index...index]) == 0 {
+            return index
+        }
+        return batch.count
     }
 
     /// What one record asks for, decided without any I/O.
@@ -130,61 +150,31 @@ public struct EventConsumerService: Service {
         }
     }
 
-    /// One transaction per event, in order; returns how many records are done (fewer than the
-    /// batch only when shutdown interrupted a retry).
-    private func handleEachEvent(of batch: [KafkaConsumerMessage]) async -> Int {
-        for index in batch.indices {
-            let message = batch[index]
-            let finished = await retrying(message) {
-                switch step(for: message) {
-                case .skip:
-                    skipped.increment()
-                case .deadLetter(let reason):
-                    try await deadLetter(message, reason: reason)
-                case .handle(let event, let prepared):
-                    do {
-                        let fresh = try await client.withEventTransaction(publisher: publisher, logger: logger) { transaction in
-                            guard try await inbox.claim(eventId: event.id, on: transaction.connection, logger: logger) else { return false }
-                            try await prepared(transaction)
-                            return true
-                        }
-                        (fresh ? processed : duplicates).increment()
-                    } catch let rejection as EventRejection {
-                        try await deadLetter(message, reason: rejection.reason)
-                    } catch let error as EventError {
-                        try await deadLetter(message, reason: "unusable \(event.type): \(error)")
-                    }
-                }
-            }
-            if !finished { return index }
-        }
-        return batch.count
-    }
-
-    /// A handler's rejection inside a batch transaction: the batch is rolled back and redone without it.
-    private struct RejectedInBatch: Error {
+    /// A handler's rejection inside a transaction: it is rolled back and redone without the record.
+    private struct Rejected: Error {
         let position: Int
         let reason: String
     }
 
-    /// One transaction for the whole batch; returns the batch's count, or 0 when shutdown
-    /// interrupted a retry (nothing of it committed).
-    private func handleAsOne(_ batch: [KafkaConsumerMessage]) async -> Int {
+    /// Handles `records` in one transaction with their inbox rows (and offsets, when kept in the
+    /// database); returns their count, or 0 when shutdown interrupted a retry (nothing of them
+    /// committed).
+    private func handleAsOne(_ records: ArraySlice<KafkaConsumerMessage>) async -> Int {
         var work: [(position: Int, event: CloudEvent, prepared: EventHandlers.Prepared)] = []
-        for position in batch.indices {
-            switch step(for: batch[position]) {
+        for position in records.indices {
+            switch step(for: records[position]) {
             case .skip:
                 skipped.increment()
             case .deadLetter(let reason):
-                guard await retrying(batch[position], { try await deadLetter(batch[position], reason: reason) }) else { return 0 }
+                guard await retrying(records[position], { try await deadLetter(records[position], reason: reason) }) else { return 0 }
             case .handle(let event, let prepared):
                 work.append((position, event, prepared))
             }
         }
-        let positions = offsets == nil ? [] : Self.nextPositions(of: batch)
-        while true {
-            var rejected: RejectedInBatch?
-            let finished = await retrying(batch[work.first?.position ?? 0]) {
+        let positions = offsets == nil ? [] : Self.nextPositions(of: Array(records))
+        while !work.isEmpty || !positions.isEmpty {
+            var rejected: Rejected?
+            let finished = await retrying(records[work.first?.position ?? records.startIndex]) {
                 do {
                     let (fresh, total) = try await client.withEventTransaction(publisher: publisher, logger: logger) { transaction in
                         let new = try await inbox.claim(eventIds: work.map(\.event.id), on: transaction.connection, logger: logger)
@@ -193,9 +183,9 @@ public struct EventConsumerService: Service {
                             do {
                                 try await item.prepared(transaction)
                             } catch let rejection as EventRejection {
-                                throw RejectedInBatch(position: item.position, reason: rejection.reason)
+                                throw Rejected(position: item.position, reason: rejection.reason)
                             } catch let error as EventError {
-                                throw RejectedInBatch(position: item.position, reason: "unusable \(item.event.type): \(error)")
+                                throw Rejected(position: item.position, reason: "unusable \(item.event.type): \(error)")
                             }
                         }
                         try await offsets?.save(positions, on: transaction.connection, logger: logger)
@@ -203,18 +193,19 @@ public struct EventConsumerService: Service {
                     }
                     processed.increment(by: fresh)
                     duplicates.increment(by: total - fresh)
-                } catch let rejection as RejectedInBatch {
+                } catch let rejection as Rejected {
                     rejected = rejection
                 }
             }
             guard finished else { return 0 }
-            guard let rejected else { return batch.count }
-            // Redo the batch without the rejected record, after it reached the dead letter topic.
-            guard await retrying(batch[rejected.position], { try await deadLetter(batch[rejected.position], reason: rejected.reason) }) else {
+            guard let rejected else { break }
+            // Redo without the rejected record, after it reached the dead letter topic.
+            guard await retrying(records[rejected.position], { try await deadLetter(records[rejected.position], reason: rejected.reason) }) else {
                 return 0
             }
             work.removeAll { $0.position == rejected.position }
         }
+        return records.count
     }
 
     static func nextPositions(of batch: [KafkaConsumerMessage]) -> [ConsumerOffsetStore.Position] {

@@ -5,7 +5,7 @@ import Logging
 /// Gives every response an `X-Request-Id` (the caller's, when it sent a sane one) and writes one
 /// access-log line per request: method, route, status, duration, request id.
 public struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
-    static var requestIdHeader: HTTPField.Name { HTTPField.Name("X-Request-Id")! }
+    static var requestIdHeader: HTTPField.Name { .requestId }
 
     public init() {}
 
@@ -48,7 +48,12 @@ struct RequestIdentifiedError: HTTPResponseError {
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var response = try inner.response(from: request, context: context)
-        response.headers[HTTPField.Name("X-Request-Id")!] = requestId
+        response.headers[.requestId] = requestId
         return response
     }
+}
+
+extension HTTPField.Name {
+    /// `X-Request-Id`: the caller's request id, or the server's own.
+    static let requestId = HTTPField.Name("X-Request-Id")!
 }

@@ -58,6 +58,7 @@ let package = Package(
 
         // Shared libraries: events → kits → adapters → services.
         sharedTarget("IntelliCoreEvents"),
+        sharedTarget("IntelliCoreOIP", dependencies: ["IntelliCoreEvents"]),
         sharedTarget("IntelliCoreConcurrency"),
         sharedTarget("IntelliCoreKafka", dependencies: [
             "CRDKafka", "IntelliCoreEvents", "IntelliCoreConcurrency",
@@ -97,7 +98,7 @@ let package = Package(
         // The five services.
         serviceTarget("Ingestion"),
         serviceTarget("TrainingOrchestrator"),
-        serviceTarget("Inference", dependencies: ["IntelliCoreNumerics", "IntelliCoreModels"]),
+        serviceTarget("Inference", dependencies: ["IntelliCoreNumerics", "IntelliCoreModels", "IntelliCoreOIP"]),
         serviceTarget("Monitoring"),
         serviceTarget("Billing"),
 
@@ -113,11 +114,13 @@ let package = Package(
         // Tests.
         .testTarget(name: "IntelliCoreEventsTests", dependencies: ["IntelliCoreEvents"],
                     path: "Tests/IntelliCoreEventsTests", swiftSettings: swiftSettings),
+        .testTarget(name: "IntelliCoreOIPTests", dependencies: ["IntelliCoreOIP", "IntelliCoreEvents"],
+                    path: "Tests/IntelliCoreOIPTests", swiftSettings: swiftSettings),
         .testTarget(name: "IntelliCoreKafkaTests", dependencies: ["IntelliCoreKafka"],
                     path: "Tests/IntelliCoreKafkaTests", swiftSettings: swiftSettings),
         .testTarget(name: "IntelliCoreModelsTests", dependencies: ["IntelliCoreModels", "IntelliCoreNumerics"],
                     path: "Tests/IntelliCoreModelsTests", swiftSettings: swiftSettings),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference", "IntelliCoreEvents"],
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "IntelliCoreEvents", "IntelliCoreKafka", "IntelliCoreModels", "IntelliCoreNumerics", "IntelliCoreOIP"],
                     path: "Tests/InferenceTests", swiftSettings: swiftSettings),
         .testTarget(name: "IntelliCoreNumericsTests", dependencies: ["IntelliCoreNumerics"],
                     path: "Tests/IntelliCoreNumericsTests", swiftSettings: swiftSettings),
@@ -128,7 +131,7 @@ let package = Package(
                     path: "Tests/IntelliCoreServiceKitTests", swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: [
                         "IntelliCoreEvents", "IntelliCoreKafka", "IntelliCorePostgres",
-                        "IntelliCoreRedis", "IntelliCoreServiceKit", "IntelliCoreModels", "IntelliCoreNumerics", "Inference",
+                        "IntelliCoreRedis", "IntelliCoreServiceKit", "IntelliCoreModels", "IntelliCoreNumerics", "IntelliCoreOIP", "Inference",
                         .product(name: "PostgresNIO", package: "postgres-nio"),
                     ],
                     path: "Tests/IntegrationTests", swiftSettings: swiftSettings),

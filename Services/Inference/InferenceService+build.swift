@@ -11,11 +11,18 @@ extension InferenceService {
         OpenBLASBackend.setThreadCount(settings.blasThreads)
         let registry = ModelRegistry()
         let store = PostgresModelStore(client: context.postgres, schema: context.schema, logger: context.logger)
+        let metrics = InferenceMetrics()
+        let loader = ModelLoader(models: LoadedModelCache(budgetBytes: settings.modelMemoryBytes), store: store)
         let processor = PredictionProcessor(
-            registry: registry, models: LoadedModelCache(budgetBytes: settings.modelMemoryBytes), store: store, cache: context.cache,
-            backend: backend, settings: settings, resultsTopic: context.configuration.topics[.predictionResults],
-            logger: context.logger, metrics: InferenceMetrics())
-        ModelRoutes.add(to: routes.api, registry: registry, processor: processor)
+            registry: registry,
+            decoder: RequestDecoder(maxRequestBytes: settings.maxRequestBytes),
+            loader: loader,
+            cache: CachedResults(cache: context.cache, ttlSeconds: settings.cacheTTLSeconds, metrics: metrics),
+            compute: BatchCompute(backend: backend, metrics: metrics, logger: context.logger),
+            encoder: AnswerEncoder(resultsTopic: context.configuration.topics[.predictionResults], source: context.descriptor.eventSource,
+                                   metrics: metrics),
+            metrics: metrics)
+        ModelRoutes.add(to: routes.api, registry: registry, loader: loader)
         let consumers: [any Service] = [
             try context.eventConsumer(purpose: "models", topics: [.models],
                                       handlers: ModelEventsHandler(store: store, registry: registry).handlers),

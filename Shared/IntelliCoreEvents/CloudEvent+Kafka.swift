@@ -39,32 +39,24 @@ extension CloudEvent {
             try self.init(structuredJSON: value ?? [])
             return
         }
-        func required(_ name: String) throws -> String {
-            guard let bytes = header(name), !bytes.isEmpty else {
-                throw EventError(.missingAttribute, "header \(name) is missing")
-            }
-            return String(decoding: bytes, as: UTF8.self)
+        if let problem = CloudEventEnvelope.problem(header: { header($0).map { $0[...] } }, valueCount: value?.count ?? 0) {
+            throw problem
         }
-        let version = try required(CloudEventHeader.specVersion)
-        guard version == Self.specVersion else {
-            throw EventError(.invalidAttribute, "unsupported CloudEvents specversion \(version)")
+        func required(_ name: String) -> String {
+            String(decoding: header(name) ?? [], as: UTF8.self)
         }
-        let timeText = try required(CloudEventHeader.time)
-        guard let time = EventCodec.parseTime(timeText) else {
+        guard let time = EventCodec.parseTime(required(CloudEventHeader.time)) else {
             throw EventError(.invalidAttribute, "ce_time is not an RFC 3339 timestamp")
         }
-        guard let value, !value.isEmpty else {
-            throw EventError(.emptyPayload, "record has no value")
-        }
         self.init(
-            id: try required(CloudEventHeader.id),
-            source: try required(CloudEventHeader.source),
-            type: try required(CloudEventHeader.type),
+            id: required(CloudEventHeader.id),
+            source: required(CloudEventHeader.source),
+            type: required(CloudEventHeader.type),
             time: time,
             subject: header(CloudEventHeader.subject).map { String(decoding: $0, as: UTF8.self) },
             tenantId: header(CloudEventHeader.tenantId).map { String(decoding: $0, as: UTF8.self) },
             dataContentType: contentType ?? Self.jsonContentType,
-            data: value
+            data: value ?? []
         )
     }
 

@@ -39,6 +39,11 @@ public struct KafkaConsumerMessage: Sendable {
         packedHeaders.lastValue(named: name).map { Array($0) }
     }
 
+    /// The value of the last header called `name` as a slice of the record's header bytes: no copy.
+    public func headerBytes(named name: String) -> ArraySlice<UInt8>? {
+        packedHeaders.lastValue(named: name)
+    }
+
     public func headerString(named name: String) -> String? {
         packedHeaders.lastValue(named: name).map { String(decoding: $0, as: UTF8.self) }
     }

@@ -7,6 +7,7 @@ import IntelliCoreEvents
 import IntelliCoreKafka
 import IntelliCoreModels
 import IntelliCoreNumerics
+import IntelliCoreOIP
 import IntelliCoreServiceKit
 import Testing
 

@@ -80,4 +80,22 @@ import Testing
         #expect(names.topic(named: "staging.intellicore.models") == .models)
         #expect(names.topic(named: "intellicore.models") == nil)
     }
+
+    /// The byte-level check is the definition of a valid `ce_time` (RFC 3339 § 5.6, stricter than
+    /// Foundation's parser, which takes `24:00`, 29 February of any year and trailing text); what
+    /// it accepts, the parser reads.
+    @Test(arguments: ["2026-11-22T10:00:00Z", "2026-11-22T10:00:00.5Z", "2026-11-22T10:00:00.123456+01:00", "2024-02-29T23:59:59-12:30"])
+    func validTimestampsPassTheCheckAndParse(text: String) {
+        #expect(RFC3339.isTimestamp(Array(text.utf8)[...]))
+        #expect(EventCodec.parseTime(text) != nil)
+    }
+
+    @Test(arguments: ["2026-02-29T10:00:00Z", "2026-13-01T10:00:00Z", "2026-11-22 10:00:00Z", "2026-11-22T10:00:00", "2026-11-22T24:00:00Z",
+                      "2026-11-22T10:00:00.Z", "2026-11-22T10:00:00Zjunk", "yesterday", "2026-11-22", "2026-11-22t10:00:00z"])
+    func invalidTimestampsAreRefused(text: String) throws {
+        #expect(!RFC3339.isTimestamp(Array(text.utf8)[...]))
+        let headers = [(CloudEventHeader.specVersion, "1.0"), (CloudEventHeader.id, "a"), (CloudEventHeader.source, "/t"),
+                       (CloudEventHeader.type, "t"), (CloudEventHeader.time, text)]
+        #expect(throws: EventError.self) { try CloudEvent(kafkaHeader: header(headers), value: [1]) }
+    }
 }

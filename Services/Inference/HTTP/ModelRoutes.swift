@@ -15,7 +15,7 @@ enum ModelRoutes {
         let outputs: [Tensor]
     }
 
-    static func add(to api: RouterGroup<APIRequestContext>, registry: ModelRegistry, processor: PredictionProcessor) {
+    static func add(to api: RouterGroup<APIRequestContext>, registry: ModelRegistry, loader: ModelLoader) {
         api.get("/v2/models/:model") { _, context in
             let model = try Self.model(context)
             let snapshot = registry.snapshot
@@ -27,7 +27,7 @@ enum ModelRoutes {
             guard let shown = champion ?? active.last else {
                 throw APIError.notFound("model \(model.model) has no active version", code: PredictionFailureCode.unknownVersion.rawValue)
             }
-            let network = try await processor.load(ModelVersionKey(model, version: shown))
+            let network = try await loader.network(ModelVersionKey(model, version: shown))
             let body = Metadata(
                 name: model.model, versions: active.map(String.init), platform: "intellicore",
                 inputs: [.init(name: network.inputSchema.tensorName, datatype: "FP32", shape: [-1, network.rawInputWidth])]

@@ -1,4 +1,5 @@
 import IntelliCoreEvents
+import IntelliCoreOIP
 import IntelliCoreModels
 
 /// Turns a request's OIP inputs into raw rows for a network: either one `[n, d]` tensor or one

@@ -3,30 +3,30 @@
 /// `ModelInferResponse` out. A direct wire-format reader and writer for the fields the platform
 /// uses, so the hot path needs no generated code. Field numbers follow KServe's
 /// `grpc_predict_v2.proto`. The alias travels as the request parameter `alias` (string).
-enum OIPProtobuf {
-    static let contentType = "application/x-protobuf"
+public enum OIPProtobuf {
+    public static let contentType = "application/x-protobuf"
 
-    enum Failure: Error, CustomStringConvertible {
+    public enum Failure: Error, CustomStringConvertible {
         case malformed(String)
-        var description: String { if case .malformed(let text) = self { return text }; return "malformed" }
+        public var description: String { if case .malformed(let text) = self { return text }; return "malformed" }
     }
 
     // MARK: Reading
 
-    struct Reader {
+    public struct Reader {
         let bytes: UnsafeBufferPointer<UInt8>
         var index: Int
         let end: Int
 
-        init(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int = 0, to end: Int? = nil) {
+        public init(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int = 0, to end: Int? = nil) {
             self.bytes = bytes
             self.index = start
             self.end = end ?? bytes.count
         }
 
-        var atEnd: Bool { index >= end }
+        public var atEnd: Bool { index >= end }
 
-        mutating func varint() throws(Failure) -> UInt64 {
+        public mutating func varint() throws(Failure) -> UInt64 {
             var result: UInt64 = 0, shift: UInt64 = 0
             while index < end {
                 let byte = bytes[index]
@@ -40,20 +40,20 @@ enum OIPProtobuf {
         }
 
         /// (field number, wire type)
-        mutating func tag() throws(Failure) -> (Int, UInt64) {
+        public mutating func tag() throws(Failure) -> (Int, UInt64) {
             let key = try varint()
             return (Int(key >> 3), key & 7)
         }
 
         /// The bounds of a length-delimited field.
-        mutating func delimited() throws(Failure) -> Range<Int> {
+        public mutating func delimited() throws(Failure) -> Range<Int> {
             let length = Int(try varint())
             guard length >= 0, index + length <= end else { throw .malformed("length past the end of the message") }
             defer { index += length }
             return index..<index + length
         }
 
-        mutating func fixed32() throws(Failure) -> UInt32 {
+        public mutating func fixed32() throws(Failure) -> UInt32 {
             guard index + 4 <= end else { throw .malformed("truncated fixed32") }
             var value: UInt32 = 0
             for offset in 0..<4 { value |= UInt32(bytes[index + offset]) << (8 * offset) }
@@ -61,7 +61,7 @@ enum OIPProtobuf {
             return value
         }
 
-        mutating func fixed64() throws(Failure) -> UInt64 {
+        public mutating func fixed64() throws(Failure) -> UInt64 {
             guard index + 8 <= end else { throw .malformed("truncated fixed64") }
             var value: UInt64 = 0
             for offset in 0..<8 { value |= UInt64(bytes[index + offset]) << (8 * offset) }
@@ -69,7 +69,7 @@ enum OIPProtobuf {
             return value
         }
 
-        mutating func skip(_ wireType: UInt64) throws(Failure) {
+        public mutating func skip(_ wireType: UInt64) throws(Failure) {
             switch wireType {
             case 0: _ = try varint()
             case 1: _ = try fixed64()
@@ -79,12 +79,12 @@ enum OIPProtobuf {
             }
         }
 
-        func string(_ range: Range<Int>) -> String {
+        public func string(_ range: Range<Int>) -> String {
             String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
         }
     }
 
-    static func decodeRequest(_ data: [UInt8]) throws(Failure) -> OIPRequest {
+    public static func decodeRequest(_ data: [UInt8]) throws(Failure) -> OIPRequest {
         try data.withUnsafeBufferPointer { (bytes) throws(Failure) -> OIPRequest in
             var reader = Reader(bytes)
             var model = "", version: String?, id = "", alias: String?
@@ -211,10 +211,12 @@ enum OIPProtobuf {
 
     // MARK: Writing
 
-    struct Writer {
-        var bytes: [UInt8] = []
+    public struct Writer {
+        public var bytes: [UInt8] = []
 
-        mutating func varint(_ value: UInt64) {
+        public init() {}
+
+        public mutating func varint(_ value: UInt64) {
             var value = value
             while value >= 0x80 {
                 bytes.append(UInt8(value & 0x7F) | 0x80)
@@ -223,15 +225,15 @@ enum OIPProtobuf {
             bytes.append(UInt8(value))
         }
 
-        mutating func tag(_ field: Int, _ wire: UInt64) { varint(UInt64(field) << 3 | wire) }
+        public mutating func tag(_ field: Int, _ wire: UInt64) { varint(UInt64(field) << 3 | wire) }
 
-        mutating func string(_ field: Int, _ text: String) {
+        public mutating func string(_ field: Int, _ text: String) {
             tag(field, 2)
             varint(UInt64(text.utf8.count))
             bytes.append(contentsOf: text.utf8)
         }
 
-        mutating func message(_ field: Int, _ body: [UInt8]) {
+        public mutating func message(_ field: Int, _ body: [UInt8]) {
             tag(field, 2)
             varint(UInt64(body.count))
             bytes.append(contentsOf: body)
@@ -239,7 +241,7 @@ enum OIPProtobuf {
     }
 
     /// `ModelInferResponse` with one FP32 output; a shadow answer carries parameter `shadow=true`.
-    static func encodeResponse(id: String, model: String, version: Int, outputName: String, rows: Int, columns: Int,
+    public static func encodeResponse(id: String, model: String, version: Int, outputName: String, rows: Int, columns: Int,
                                values: UnsafeBufferPointer<Float>, shadow: Bool) -> [UInt8] {
         var contents = Writer()
         contents.tag(6, 2)

@@ -1,25 +1,34 @@
 import IntelliCoreEvents
 
 /// A decoded `PredictionRequested` payload in the shape the hot path needs.
-struct OIPRequest: Sendable {
-    struct Tensor: Sendable {
-        var name: String
-        var shape: [Int]
-        var datatype: String
+public struct OIPRequest: Sendable {
+    public struct Tensor: Sendable {
+        public var name: String
+        public var shape: [Int]
+        public var datatype: String
         /// Numbers, converted to Float while parsing (nil for BYTES data).
-        var numbers: [Float]?
-        var strings: [String]?
-        var count: Int { numbers?.count ?? strings?.count ?? 0 }
+        public var numbers: [Float]?
+        public var strings: [String]?
+
+        public init(name: String, shape: [Int], datatype: String, numbers: [Float]? = nil, strings: [String]? = nil) {
+            self.name = name
+            self.shape = shape
+            self.datatype = datatype
+            self.numbers = numbers
+            self.strings = strings
+        }
+
+        public var count: Int { numbers?.count ?? strings?.count ?? 0 }
     }
 
-    var id: String
-    var modelName: String
-    var modelVersion: String?
-    var alias: String?
-    var inputs: [Tensor]
+    public var id: String
+    public var modelName: String
+    public var modelVersion: String?
+    public var alias: String?
+    public var inputs: [Tensor]
 
     /// From the Codable form (the fallback path for JSON the fast decoder does not take).
-    init(_ event: PredictionRequested) {
+    public init(_ event: PredictionRequested) {
         id = event.id
         modelName = event.modelName
         modelVersion = event.modelVersion
@@ -33,7 +42,7 @@ struct OIPRequest: Sendable {
         }
     }
 
-    init(id: String, modelName: String, modelVersion: String?, alias: String?, inputs: [Tensor]) {
+    public init(id: String, modelName: String, modelVersion: String?, alias: String?, inputs: [Tensor]) {
         self.id = id
         self.modelName = modelName
         self.modelVersion = modelVersion
@@ -42,7 +51,7 @@ struct OIPRequest: Sendable {
     }
 
     /// Fast path first; Codable when the fast decoder meets something it does not handle.
-    static func decode(_ bytes: [UInt8]) throws -> OIPRequest {
+    public static func decode(_ bytes: [UInt8]) throws -> OIPRequest {
         do {
             return try bytes.withUnsafeBufferPointer { buffer in
                 var decoder = OIPRequestDecoder(bytes: buffer)
@@ -58,8 +67,8 @@ struct OIPRequest: Sendable {
 /// arrays of numbers or strings (nested arrays flattened). Numbers become `Float` as they are
 /// read. Anything unusual (escaped strings, exotic values) answers `.unsupported` and the caller
 /// falls back to Codable; malformed JSON answers `.malformed`.
-struct OIPRequestDecoder {
-    enum Failure: Error, Equatable {
+public struct OIPRequestDecoder {
+    public enum Failure: Error, Equatable {
         case unsupported
         case malformed(String)
     }

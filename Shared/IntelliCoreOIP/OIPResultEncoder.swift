@@ -1,14 +1,14 @@
 /// Writes `PredictionCompleted` and `PredictionFailed` JSON straight into bytes (the hot path's
 /// answer to Foundation's `JSONEncoder`, ~15 µs per result). Key names and shapes match
 /// `EventCodec`'s encoding of the same events; `OIPResultEncoderTests` checks that.
-struct OIPResultEncoder {
+public struct OIPResultEncoder {
     private(set) var bytes: [UInt8] = []
 
     init() {
         bytes.reserveCapacity(256)
     }
 
-    static func completed(id: String, model: String, version: Int, outputName: String, rows: Int, columns: Int,
+    public static func completed(id: String, model: String, version: Int, outputName: String, rows: Int, columns: Int,
                           values: UnsafeBufferPointer<Float>, shadow: Bool, queueSeconds: Double, computeSeconds: Double,
                           totalSeconds: Double) -> [UInt8] {
         var encoder = OIPResultEncoder()
@@ -30,7 +30,7 @@ struct OIPResultEncoder {
         return encoder.bytes
     }
 
-    static func failed(id: String, model: String?, version: Int?, code: String, message: String, shadow: Bool) -> [UInt8] {
+    public static func failed(id: String, model: String?, version: Int?, code: String, message: String, shadow: Bool) -> [UInt8] {
         var encoder = OIPResultEncoder()
         encoder.raw("{\"id\":"); encoder.string(id)
         if let model { encoder.raw(",\"model_name\":"); encoder.string(model) }

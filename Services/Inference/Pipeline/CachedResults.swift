@@ -1,0 +1,73 @@
+import IntelliCoreConcurrency
+import IntelliCoreModels
+
+/// Stage 5: answers already computed for the same input, read and written in hashes laid out by
+/// `ResultCacheLayout` — one pipelined round trip reads a whole batch.
+struct CachedResults: Sendable {
+    let cache: any ResultCache
+    let ttlSeconds: Int
+    let metrics: InferenceMetrics
+    private let pendingWrites = AtomicCounter()
+
+    /// Up to this many batches' writes run behind the answers; beyond that (Redis slow or down) a
+    /// batch's write is skipped and counted in `intellicore_inference_cache_writes_skipped_total`.
+    static let maxPendingWrites = 8
+
+    init(cache: any ResultCache, ttlSeconds: Int, metrics: InferenceMetrics) {
+        self.cache = cache
+        self.ttlSeconds = ttlSeconds
+        self.metrics = metrics
+    }
+
+    var enabled: Bool { ttlSeconds > 0 }
+
+    func bucket(at now: Double) -> Int { ResultCacheLayout.bucket(now: now, ttlSeconds: ttlSeconds) }
+
+    /// Fills `output` of every job whose answer is cached in the current or the previous bucket.
+    func lookUp(_ jobs: inout [PredictionJob], bucket: Int) async {
+        guard enabled, !jobs.isEmpty else { return }
+        var byVersion: [ModelVersionKey: [Int]] = [:]
+        for index in jobs.indices {
+            jobs[index].cacheField = ResultCacheLayout.field(for: jobs[index].values)
+            byVersion[jobs[index].key, default: []].append(index)
+        }
+        let groups = Array(byVersion)
+        let lookups = groups.flatMap { group, members in
+            [bucket, bucket - 1].map { (key: ResultCacheLayout.key(group, bucket: $0), fields: members.map { jobs[$0].cacheField }) }
+        }
+        let answers = await cache.hashGet(lookups)
+        guard answers.count == lookups.count else { return }
+        for (position, (_, members)) in groups.enumerated() {
+            let current = answers[2 * position], previous = answers[2 * position + 1]
+            guard current.count == members.count, previous.count == members.count else { continue }
+            for (offset, member) in members.enumerated() {
+                // A cached value of the wrong size (another network under the same version) is a miss.
+                let expected = jobs[member].rows * jobs[member].network.outputWidth * MemoryLayout<Float>.size
+                guard let hit = current[offset]?.count == expected ? current[offset] : previous[offset]?.count == expected ? previous[offset] : nil
+                else { continue }
+                jobs[member].output = hit.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            }
+        }
+    }
+
+    /// Writes the outputs of `computed` jobs behind the answers (never awaited by the batch).
+    func store(_ jobs: [PredictionJob], computed: [Int], bucket: Int) {
+        guard enabled, !computed.isEmpty else { return }
+        var entries: [ModelVersionKey: [(field: String, value: [UInt8])]] = [:]
+        for index in computed {
+            guard let output = jobs[index].output else { continue }
+            entries[jobs[index].key, default: []].append((jobs[index].cacheField, output.withUnsafeBytes { Array($0) }))
+        }
+        let writes = entries.map { (key: ResultCacheLayout.key($0.key, bucket: bucket), entries: $0.value) }
+        let ttl = Duration.seconds(ResultCacheLayout.bucketSeconds(ttlSeconds: ttlSeconds) * 2)
+        guard pendingWrites.increment() <= Self.maxPendingWrites else {
+            pendingWrites.decrement()
+            metrics.cacheWritesSkipped.increment()
+            return
+        }
+        Task { [cache, pendingWrites] in
+            await cache.hashSet(writes, ttl: ttl)
+            pendingWrites.decrement()
+        }
+    }
+}

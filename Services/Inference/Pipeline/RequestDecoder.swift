@@ -1,0 +1,81 @@
+import IntelliCoreEvents
+import IntelliCoreKafka
+import IntelliCoreOIP
+
+/// Stage 1: a batch's records → requests. Checks the CloudEvents envelope exactly as every other
+/// consumer does (`CloudEventEnvelope`), reading headers in place; records that are not events go
+/// to the dead-letter topic, events of other types are skipped, and a body that is not an OIP v2
+/// request becomes an `undecodable` (or `payload_too_large`) answer.
+struct RequestDecoder {
+    struct Batch {
+        var requests: [PredictionRequest] = []
+        var deadLetters: [(message: KafkaConsumerMessage, reason: String)] = []
+        var skipped = 0
+    }
+
+    let maxRequestBytes: Int
+
+    func decode(_ messages: [KafkaConsumerMessage], positions: some Collection<Int>, batchStart: Double) -> Batch {
+        var batch = Batch()
+        batch.requests.reserveCapacity(positions.count)
+        for position in positions {
+            let message = messages[position]
+            if message.header(named: CloudEventHeader.contentType, hasPrefix: CloudEvent.structuredContentType) {
+                decodeStructured(message, into: &batch, batchStart: batchStart)
+                continue
+            }
+            if let problem = CloudEventEnvelope.problem(header: { message.headerBytes(named: $0) }, valueCount: message.value?.count ?? 0) {
+                batch.deadLetters.append((message, "not a CloudEvent: \(problem.message)"))
+                continue
+            }
+            guard message.header(named: CloudEventHeader.type, equals: PredictionRequested.eventType) else {
+                batch.skipped += 1
+                continue
+            }
+            batch.requests.append(request(from: message, batchStart: batchStart))
+        }
+        return batch
+    }
+
+    /// Structured mode is rare on this path: the event is read whole and re-entered as binary.
+    private func decodeStructured(_ message: KafkaConsumerMessage, into batch: inout Batch, batchStart: Double) {
+        let event: CloudEvent
+        do {
+            event = try CloudEvent(structuredJSON: message.value ?? [])
+        } catch {
+            batch.deadLetters.append((message, "not a CloudEvent: \(PredictionProcessor.reason(error))"))
+            return
+        }
+        guard event.type == PredictionRequested.eventType else {
+            batch.skipped += 1
+            return
+        }
+        var binary = message
+        binary.value = event.data
+        binary.headers = event.kafkaHeaders.map { KafkaHeader(name: $0.name, string: $0.value) }
+        batch.requests.append(request(from: binary, batchStart: batchStart))
+    }
+
+    private func request(from message: KafkaConsumerMessage, batchStart: Double) -> PredictionRequest {
+        let eventId = message.header(named: CloudEventHeader.id) ?? []
+        let protobuf = message.header(named: CloudEventHeader.contentType, hasPrefix: OIPProtobuf.contentType)
+        let value = message.value ?? []
+        var body: OIPRequest?
+        var failure: PredictionFailure?
+        if value.count > maxRequestBytes {
+            failure = PredictionFailure(code: .payloadTooLarge, message: "request is \(value.count) bytes; the limit is \(maxRequestBytes)", version: nil)
+        } else {
+            do {
+                body = protobuf ? try OIPProtobuf.decodeRequest(value) : try OIPRequest.decode(value)
+            } catch {
+                failure = PredictionFailure(code: .undecodable, message: "request is not an OIP v2 inference request: \(PredictionProcessor.reason(error))",
+                                            version: nil)
+            }
+        }
+        let fallbackId = message.headerString(named: CloudEventHeader.subject) ?? String(decoding: eventId, as: UTF8.self)
+        return PredictionRequest(
+            eventId: eventId, tenantHeader: message.header(named: CloudEventHeader.tenantId), key: message.key,
+            received: message.timestampMilliseconds.map { Double($0) / 1000 } ?? batchStart, protobuf: protobuf,
+            id: body.map { $0.id.isEmpty ? fallbackId : $0.id } ?? fallbackId, model: body?.modelName, body: body, failure: failure)
+    }
+}

@@ -1,0 +1,38 @@
+import IntelliCoreEvents
+
+/// Stage 2: decoded requests → the versions that answer them, from one registry snapshot.
+/// A request of a tenant over quota, or one that cannot be routed, gets its failure here.
+enum RequestRouting {
+    /// A request routed to its version, and to a shadow version that also answers.
+    struct Route {
+        let request: Int
+        let primary: ModelVersionKey
+        let shadow: ModelVersionKey?
+    }
+
+    static func route(_ requests: inout [PredictionRequest], in snapshot: RegistrySnapshot) -> [Route] {
+        var routes: [Route] = []
+        routes.reserveCapacity(requests.count)
+        for index in requests.indices where requests[index].failure == nil {
+            guard let body = requests[index].body else { continue }
+            let tenant = requests[index].tenant
+            if snapshot.exceededTenants.contains(tenant) {
+                requests[index].fail(.quotaExceeded, "tenant \(tenant) is over its prediction quota")
+                continue
+            }
+            // The record key keeps an entity on one side of a canary split; a key that only
+            // repeats the model name says nothing about the entity, so the request id decides.
+            let recordKey = requests[index].key.map { String(decoding: $0, as: UTF8.self) }
+            let sticky = recordKey.flatMap { $0 == body.modelName ? nil : $0 } ?? body.id
+            let model = ModelKey(tenant: tenant, model: body.modelName)
+            switch TrafficRouter.decide(model: model, version: body.modelVersion, alias: body.alias, stickyKey: sticky, in: snapshot) {
+            case .failure(let code, let message):
+                requests[index].fail(code, message)
+            case .route(let version, let shadow):
+                routes.append(Route(request: index, primary: ModelVersionKey(model, version: version),
+                                    shadow: shadow.map { ModelVersionKey(model, version: $0) }))
+            }
+        }
+        return routes
+    }
+}

@@ -111,6 +111,12 @@ let package = Package(
         .executableTarget(name: "InferenceBenchmark", dependencies: ["IntelliCoreModels", "IntelliCoreKafka", "IntelliCoreEvents", "BenchmarkSupport"],
                           path: "Benchmarks/InferenceBenchmark", swiftSettings: swiftSettings),
 
+        // Test fixtures: processes the integration tests start and kill.
+        .executableTarget(name: "OutboxRelayFixture", dependencies: [
+                              "IntelliCorePostgres", "IntelliCoreKafka", .product(name: "Logging", package: "swift-log"),
+                          ],
+                          path: "Tests/Fixtures/OutboxRelayFixture", swiftSettings: swiftSettings),
+
         // Tests.
         .testTarget(name: "IntelliCoreEventsTests", dependencies: ["IntelliCoreEvents"],
                     path: "Tests/IntelliCoreEventsTests", swiftSettings: swiftSettings),

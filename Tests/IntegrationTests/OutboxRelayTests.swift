@@ -74,4 +74,101 @@ struct OutboxRelayTests {
             }
         }
     }
+
+    /// A relay process killed with SIGKILL after the broker acknowledged a batch and before the
+    /// batch's rows were marked. The test holds a `SHARE` lock on the outbox table, so the relay
+    /// reads and publishes but its marking `UPDATE` waits: the kill provably lands in that gap.
+    /// The next relay republishes the batch with the same `ce_id`s, and the set of distinct events
+    /// equals the committed rows, in commit order per key.
+    @Test func aRelayKilledBetweenAcknowledgementAndMarkRepublishesTheSameIds() async throws {
+        let env = try IntegrationEnvironment.load()
+        let directory = try #require(env.binaries, "INTELLICORE_BIN must point at the built executables")
+        let topic = try await env.topic("outbox-kill", partitions: 3)
+        let batchSize = 40
+        try await env.withSchema("outbox_kill") { client, schema in
+            let outbox = Outbox(schema: schema)
+            var committed: [(id: String, key: String)] = []
+            for i in 0..<120 {
+                let key = "model-\(i % 4)"
+                let event = try CloudEvent(ModelRetired(modelName: key, version: i), source: "/intellicore/it", subject: key)
+                try await client.withTransaction(logger: env.logger) { connection in
+                    try await outbox.enqueue(event, topic: topic, key: key, on: connection, logger: env.logger)
+                }
+                committed.append((event.id, key))
+            }
+            let outboxTable = schema.qualified("outbox")
+            func unpublished() async throws -> Int {
+                let rows = try await client.query("SELECT count(*)::int8 FROM \(unescaped: outboxTable) WHERE published_at IS NULL", logger: env.logger)
+                for try await count in rows.decode(Int.self) { return count }
+                return -1
+            }
+            /// The backend of a marking `UPDATE` of this outbox that waits for a lock.
+            func waitingMark() async throws -> Int32? {
+                let rows = try await client.query("""
+                    SELECT pid FROM pg_stat_activity
+                    WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE%' AND position(\(outboxTable) in query) > 0
+                    """, logger: env.logger)
+                for try await pid in rows.decode(Int32.self) { return pid }
+                return nil
+            }
+
+            var onTopicAtKill = 0
+            try await client.withTransaction(logger: env.logger) { connection in
+                try await connection.query("LOCK TABLE \(unescaped: outboxTable) IN SHARE MODE", logger: env.logger)
+                let relay = try ChildProcess(
+                    executable: "\(directory)/OutboxRelayFixture", arguments: [],
+                    environment: [
+                        "KAFKA_BOOTSTRAP": env.kafkaBootstrap, "POSTGRES_HOST": env.postgres.host, "POSTGRES_PORT": "\(env.postgres.port)",
+                        "POSTGRES_USER": env.postgres.username, "POSTGRES_PASSWORD": env.postgres.password ?? "",
+                        "POSTGRES_DATABASE": env.postgres.database, "OUTBOX_SCHEMA": schema.rawValue, "OUTBOX_BATCH_SIZE": "\(batchSize)",
+                        "LD_LIBRARY_PATH": ProcessInfo.processInfo.environment["LD_LIBRARY_PATH"] ?? "",
+                    ],
+                    logPath: FileManager.default.temporaryDirectory.appendingPathComponent("\(schema.rawValue).log").path)
+                var blocked: Int32?
+                let waiting = try await eventually {
+                    blocked = try await waitingMark()
+                    return blocked != nil || !relay.isRunning
+                }
+                try #require(waiting && relay.isRunning, "the relay never reached its marking UPDATE: \(relay.output)")
+                onTopicAtKill = try await env.readAll(topic, partitions: 3, count: batchSize).count
+                relay.signal(SIGKILL)
+                #expect(try await relay.waitForExit(timeout: .seconds(10)))
+                // PostgreSQL notices a vanished client only when it next writes to it: end the
+                // killed process's waiting statement as its own death would have.
+                if let blocked {
+                    try await client.query("SELECT pg_terminate_backend(\(blocked))", logger: env.logger)
+                    #expect(try await eventually { try await waitingMark() == nil })
+                }
+            }
+            #expect(onTopicAtKill == batchSize, "one whole batch was acknowledged before the kill (\(onTopicAtKill) records)")
+            #expect(try await unpublished() == committed.count, "no row was marked before the kill")
+
+            // The next relay (once the dead one's session lock is gone) publishes everything.
+            let producer = try env.producer()
+            let next = OutboxRelay(client: client, outbox: outbox, producer: producer, settings: .init(batchSize: 50), logger: env.logger)
+            #expect(try await eventually {
+                _ = try await next.relayOnce()
+                return try await unpublished() == 0
+            })
+            await producer.shutdown()
+
+            let records = try await env.readAll(topic, partitions: 3, count: committed.count + batchSize)
+            try #require(records.count == committed.count + batchSize, "\(records.count) records")
+            var occurrences: [String: Int] = [:]
+            var firstOccurrences: [(id: String, key: String)] = []
+            for record in records {
+                let event = try record.cloudEvent()
+                occurrences[event.id, default: 0] += 1
+                if occurrences[event.id] == 1 { firstOccurrences.append((event.id, record.keyString ?? "")) }
+            }
+            #expect(Set(occurrences.keys) == Set(committed.map(\.id)), "published set differs from committed rows")
+            #expect(occurrences.values.filter { $0 == 2 }.count == batchSize, "the killed batch is republished once, with the same ids")
+            #expect(occurrences.values.allSatisfy { $0 <= 2 })
+            for key in Set(committed.map(\.key)) {
+                let expected = committed.filter { $0.key == key }.map(\.id)
+                let actual = firstOccurrences.filter { $0.key == key }.map(\.id)
+                #expect(actual == expected, "order differs for \(key)")
+            }
+        }
+    }
 }

@@ -38,8 +38,8 @@ struct InferenceServiceTests {
 
         func topic(_ topic: Topic) -> String { prefix + topic.rawValue }
 
-        func start() throws {
-            var environment = ProcessInfo.processInfo.environment
+        func start(_ overrides: [String: String] = [:]) throws {
+            var environment = ProcessInfo.processInfo.environment.merging(overrides) { $1 }
             environment["SERVICE_HTTP_PORT"] = String(port)
             environment["INTELLICORE_TOPIC_PREFIX"] = prefix
             environment["INFERENCE_MAX_REQUEST_BYTES"] = "4096"
@@ -235,17 +235,47 @@ struct InferenceServiceTests {
         try await h.publish(QuotaRestored(tenantId: "over", meter: "predictions", limit: 100, used: 11, periodStart: Date(), periodEnd: Date()),
                             topic: .billing, key: "over")
 
-        // kill -9 mid-stream: every request still gets an answer after a restart.
+        // Quotas on and off for the model's own tenant: refused while exceeded, answered again once
+        // restored. Quota events and requests travel on different topics, so probe until applied.
+        var probes = 0
+        func probe() async throws -> Answer? {
+            probes += 1
+            let id = "quota-probe-\(probes)"
+            for result in try await h.producer.send([try h.request(id, key: "qp", inputs: Self.features([1, 2, 3, 4]))]) { _ = try result.get() }
+            _ = try await h.awaitResults(timeout: .seconds(30)) { $0.contains { $0.headers.string(named: "ce_subject") == id } }
+            return try Self.answers(h.results).first { $0.id == id && !$0.shadow }
+        }
+        try await h.publish(QuotaExceeded(tenantId: "acme", meter: "predictions", limit: 10, used: 11, periodStart: Date(), periodEnd: Date()),
+                            topic: .billing, key: "acme")
+        #expect(try await eventually { try await probe()?.code == "quota_exceeded" }, "QuotaExceeded never stopped acme's answers")
+        try await h.publish(QuotaRestored(tenantId: "acme", meter: "predictions", limit: 100, used: 11, periodStart: Date(), periodEnd: Date()),
+                            topic: .billing, key: "acme")
+        #expect(try await eventually { try await probe()?.type == PredictionCompleted.eventType }, "QuotaRestored did not bring answers back")
+
+        // kill -9 mid-burst: every request still gets an answer after a restart. The service is
+        // frozen (SIGSTOP) once answers flow, so the count at the kill is exact: 0 < answered < N.
         h.results.removeAll()
-        let burst = try (0..<5000).map { try h.request("k\($0)", key: "entity-\($0)", inputs: Self.features([Float($0), 1, 2, 3])) }
-        let sending = Task { try await h.producer.send(burst) }
+        let burstSize = 5000
+        let burst = try (0..<burstSize).map { try h.request("k\($0)", key: "entity-\($0)", inputs: Self.features([Float($0), 1, 2, 3])) }
+        for result in try await h.producer.send(burst) { _ = try result.get() }
         _ = try await h.awaitResults(timeout: .seconds(30)) { $0.count >= 500 }
+        h.process?.signal(SIGSTOP)
+        func answeredBursts() -> Int { Set(h.results.compactMap { $0.headers.string(named: "ce_subject") }.filter { $0.hasPrefix("k") }).count }
+        // Frozen: wait until the collector has read everything it answered (no change for 1 s).
+        var seen = -1, stableSince = ContinuousClock.now
+        _ = try await eventually {
+            let now = answeredBursts()
+            if now != seen { seen = now; stableSince = .now }
+            return ContinuousClock.now - stableSince >= .seconds(1)
+        }
+        let answeredAtKill = answeredBursts()
+        #expect(answeredAtKill > 0 && answeredAtKill < burstSize, "the kill must land mid-burst: \(answeredAtKill) of \(burstSize) answered")
+        print("InferenceServiceTests: SIGKILL landed with \(answeredAtKill) of \(burstSize) requests answered")
         h.process?.signal(SIGKILL)
         _ = try await h.process?.waitForExit(timeout: .seconds(10))
-        for result in try await sending.value { _ = try result.get() }
         try h.start()
         #expect(try await h.awaitResults(timeout: .seconds(180)) { messages in
-            Set(messages.compactMap { $0.headers.string(named: "ce_subject") }.filter { $0.hasPrefix("k") }).count >= 5000
+            Set(messages.compactMap { $0.headers.string(named: "ce_subject") }.filter { $0.hasPrefix("k") }).count >= burstSize
         }, "some requests were never answered after the crash")
         let recovered = try Self.answers(h.results).filter { !$0.shadow && $0.id.hasPrefix("k") }
         #expect(recovered.allSatisfy { $0.type == PredictionCompleted.eventType })
@@ -274,8 +304,63 @@ struct InferenceServiceTests {
     }
 
     static func cacheHits(_ h: Harness) async -> Double {
+        await metric("intellicore_cache_hits_total", h)
+    }
+
+    /// The sum of a Prometheus metric's samples on the service's `/metrics`.
+    static func metric(_ name: String, _ h: Harness) async -> Double {
         let (_, body) = await h.get("/metrics")
-        return body.split(separator: "\n").filter { $0.hasPrefix("intellicore_cache_hits_total") }
+        return body.split(separator: "\n").filter { $0.hasPrefix(name + "{") || $0.hasPrefix(name + " ") }
             .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
+    }
+
+    /// Redis killed while inference serves: every request is still answered, computed instead of
+    /// cached, readiness stays up, and the failed cache reads and writes are counted.
+    @Test func answersEveryRequestWhileRedisIsDown() async throws {
+        let redis = try RedisCacheTests.RedisServer()
+        let h = try await Harness()
+        try h.start(["REDIS_PORT": String(redis.port)])
+        #expect(try await eventually(timeout: .seconds(60)) { await h.get("/health/ready").0 == 200 }, "inference not ready: \(h.process?.output.suffix(2000) ?? "")")
+        try await h.issueKey()
+        var generator = SeededGenerator(seed: 11)
+        let artifact = FeedForwardArtifact.randomMLP(widths: [4, 8, 2], using: &generator)
+        try await h.publish(ModelVersionRegistered(modelName: h.model, version: 1, tenantId: "acme", algorithm: "mlp",
+                                                   artifact: try ArtifactCodec.encode(artifact), metrics: [:], parameters: [:]),
+                            topic: .models, key: h.model)
+        try await h.publish(ModelDeployed(modelName: h.model, alias: "champion", version: 1,
+                                          trafficPolicy: TrafficPolicy(routes: [.init(version: 1, weight: 1)])), topic: .models, key: h.model)
+        #expect(try await eventually(timeout: .seconds(60)) { await h.get("/v2/models/\(h.model)/ready").0 == 200 })
+        #expect(await Self.metric("intellicore_cache_available", h) == 1, "the service uses this test's Redis")
+
+        func send(_ ids: Range<Int>) async throws {
+            let requests = try ids.map { try h.request("r\($0)", key: "e\($0)", inputs: Self.features([Float($0), 1, 2, 3])) }
+            for result in try await h.producer.send(requests) { _ = try result.get() }
+        }
+        func answered(_ ids: Range<Int>) -> Bool {
+            let wanted = Set(ids.map { "r\($0)" })
+            return wanted.isSubset(of: Set(h.results.compactMap { $0.headers.string(named: "ce_subject") }))
+        }
+        try await send(0..<200)
+        #expect(try await h.awaitResults(timeout: .seconds(60)) { _ in answered(0..<200) })
+
+        try await redis.stop()
+        let errorsBefore = await Self.metric("intellicore_cache_errors_total", h)
+        try await send(200..<1200)
+        #expect(try await h.awaitResults(timeout: .seconds(120)) { _ in answered(200..<1200) }, "requests went unanswered while Redis was down")
+        let network = try FeedForwardNetwork(artifact)
+        let answers = try Self.answers(h.results).filter { $0.id.hasPrefix("r") }
+        #expect(answers.count == 1200 && answers.allSatisfy { $0.type == PredictionCompleted.eventType })
+        // Answered by computing: each equals a local forward pass of its input.
+        for answer in answers.prefix(50) {
+            let index = try #require(Int(answer.id.dropFirst()))
+            let local = try [Float(index), 1, 2, 3].withUnsafeBufferPointer { try network.predict($0, rows: 1, backend: OpenBLASBackend()) }
+            try #require(answer.data.count == local.count)
+            for (got, want) in zip(answer.data, local) { #expect(abs(got - Double(want)) < 1e-5) }
+        }
+        #expect(await h.get("/health/ready").0 == 200, "Redis is optional: readiness stays up")
+        #expect(await Self.metric("intellicore_cache_errors_total", h) > errorsBefore, "failed cache round trips are counted")
+        #expect(try await eventually { await Self.metric("intellicore_cache_available", h) == 0 }, "the cache reports itself unavailable")
+        h.process?.signal(SIGTERM)
+        #expect(try await h.process?.waitForExit(timeout: .seconds(20)) == true)
     }
 }

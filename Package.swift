@@ -61,7 +61,14 @@ let package = Package(
         sharedTarget("IntelliCoreOIP", dependencies: ["IntelliCoreEvents"]),
         sharedTarget("IntelliCoreConcurrency"),
         sharedTarget("IntelliCoreKafka", dependencies: [
-            "CRDKafka", "IntelliCoreEvents", "IntelliCoreConcurrency",
+            "CRDKafka", "IntelliCoreConcurrency",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
+        // CloudEvents on Kafka records, and the dead-letter publisher: the Kafka client itself
+        // knows nothing of event formats.
+        sharedTarget("IntelliCoreEventBus", dependencies: [
+            "IntelliCoreEvents", "IntelliCoreKafka",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
@@ -77,14 +84,14 @@ let package = Package(
         ]),
         sharedTarget("IntelliCorePostgres", dependencies: [
             "IntelliCoreConcurrency",
-            "IntelliCoreEvents", "IntelliCoreKafka",
+            "IntelliCoreEvents", "IntelliCoreKafka", "IntelliCoreEventBus",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         sharedTarget("IntelliCoreServiceKit", dependencies: [
-            "IntelliCoreEvents", "IntelliCoreConcurrency", "IntelliCoreKafka", "IntelliCorePostgres", "IntelliCoreRedis",
+            "IntelliCoreEvents", "IntelliCoreConcurrency", "IntelliCoreKafka", "IntelliCoreEventBus", "IntelliCorePostgres", "IntelliCoreRedis",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -98,7 +105,7 @@ let package = Package(
         // The five services.
         serviceTarget("Ingestion"),
         serviceTarget("TrainingOrchestrator"),
-        serviceTarget("Inference", dependencies: ["IntelliCoreNumerics", "IntelliCoreModels", "IntelliCoreOIP"]),
+        serviceTarget("Inference", dependencies: ["IntelliCoreNumerics", "IntelliCoreModels", "IntelliCoreOIP", "IntelliCoreEventBus"]),
         serviceTarget("Monitoring"),
         serviceTarget("Billing"),
 
@@ -108,7 +115,7 @@ let package = Package(
                           path: "Benchmarks/KafkaBenchmark", swiftSettings: swiftSettings),
         .executableTarget(name: "InferenceKernelBenchmark", dependencies: ["IntelliCoreModels", "IntelliCoreNumerics", "BenchmarkSupport"],
                           path: "Benchmarks/InferenceKernelBenchmark", swiftSettings: swiftSettings),
-        .executableTarget(name: "InferenceBenchmark", dependencies: ["IntelliCoreModels", "IntelliCoreKafka", "IntelliCoreEvents", "BenchmarkSupport"],
+        .executableTarget(name: "InferenceBenchmark", dependencies: ["IntelliCoreModels", "IntelliCoreKafka", "IntelliCoreEventBus", "IntelliCoreEvents", "BenchmarkSupport"],
                           path: "Benchmarks/InferenceBenchmark", swiftSettings: swiftSettings),
 
         // Test fixtures: processes the integration tests start and kill.
@@ -122,7 +129,7 @@ let package = Package(
                     path: "Tests/IntelliCoreEventsTests", swiftSettings: swiftSettings),
         .testTarget(name: "IntelliCoreOIPTests", dependencies: ["IntelliCoreOIP", "IntelliCoreEvents"],
                     path: "Tests/IntelliCoreOIPTests", swiftSettings: swiftSettings),
-        .testTarget(name: "IntelliCoreKafkaTests", dependencies: ["IntelliCoreKafka"],
+        .testTarget(name: "IntelliCoreKafkaTests", dependencies: ["IntelliCoreKafka", "IntelliCoreEventBus", "IntelliCoreEvents"],
                     path: "Tests/IntelliCoreKafkaTests", swiftSettings: swiftSettings),
         .testTarget(name: "IntelliCoreModelsTests", dependencies: ["IntelliCoreModels", "IntelliCoreNumerics"],
                     path: "Tests/IntelliCoreModelsTests", swiftSettings: swiftSettings),
@@ -136,7 +143,7 @@ let package = Package(
                     ],
                     path: "Tests/IntelliCoreServiceKitTests", swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: [
-                        "IntelliCoreEvents", "IntelliCoreKafka", "IntelliCorePostgres",
+                        "IntelliCoreEvents", "IntelliCoreKafka", "IntelliCoreEventBus", "IntelliCorePostgres",
                         "IntelliCoreRedis", "IntelliCoreServiceKit", "IntelliCoreModels", "IntelliCoreNumerics", "IntelliCoreOIP", "Inference",
                         .product(name: "PostgresNIO", package: "postgres-nio"),
                     ],

@@ -4,6 +4,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import IntelliCoreEvents
+import IntelliCoreEventBus
 import IntelliCoreKafka
 import IntelliCoreModels
 import Logging

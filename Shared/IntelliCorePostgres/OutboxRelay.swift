@@ -1,4 +1,5 @@
 import IntelliCoreConcurrency
+import IntelliCoreEventBus
 import IntelliCoreKafka
 import Logging
 import Metrics

@@ -1,4 +1,5 @@
 import IntelliCoreEvents
+import IntelliCoreEventBus
 import IntelliCoreKafka
 import IntelliCorePostgres
 import IntelliCoreRedis

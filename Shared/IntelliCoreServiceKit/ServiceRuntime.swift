@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import IntelliCoreEvents
+import IntelliCoreEventBus
 import IntelliCoreKafka
 import IntelliCorePostgres
 import IntelliCoreRedis

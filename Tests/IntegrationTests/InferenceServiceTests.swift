@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 @testable import Inference
 import IntelliCoreEvents
+import IntelliCoreEventBus
 import IntelliCoreKafka
 import IntelliCoreModels
 import IntelliCoreNumerics

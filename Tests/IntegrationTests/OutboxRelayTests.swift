@@ -1,5 +1,6 @@
 import Foundation
 import IntelliCoreEvents
+import IntelliCoreEventBus
 import IntelliCoreKafka
 import IntelliCorePostgres
 import PostgresNIO

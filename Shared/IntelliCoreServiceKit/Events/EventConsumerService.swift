@@ -1,5 +1,6 @@
 import IntelliCoreConcurrency
 import IntelliCoreEvents
+import IntelliCoreEventBus
 import IntelliCoreKafka
 import IntelliCorePostgres
 import Logging

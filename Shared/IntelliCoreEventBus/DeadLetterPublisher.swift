@@ -1,5 +1,6 @@
 import Foundation
 import IntelliCoreEvents
+import IntelliCoreKafka
 import Logging
 import Metrics
 

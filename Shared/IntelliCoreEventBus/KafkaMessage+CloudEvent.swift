@@ -1,4 +1,5 @@
 import IntelliCoreEvents
+import IntelliCoreKafka
 
 extension KafkaProducerMessage {
     /// A binary-mode CloudEvents record: attributes as `ce_*` headers, the data as the value.

@@ -30,10 +30,12 @@ struct InferenceBenchmark {
         var generator = SeededGenerator(seed: 2026)
         let artifact = FeedForwardArtifact.randomMLP(widths: [32, 64, 64, 2], using: &generator)
         // The benchmark's tenant and an API key for the readiness check, as ingestion would issue them.
-        let apiKey = "bench-\(UInt64.random(in: 0...UInt64.max))"
+        // A fresh key id per run: a key id is issued once (services refuse a second hash for it).
+        let run = UInt64.random(in: 0...UInt64.max)
+        let apiKey = "bench-\(run)"
         let keyHash = Array(apiKey.utf8).withUnsafeBytes { ContentDigest.sha256Hex(of: $0, byteCount: 32) }
         for event in [try CloudEvent(TenantCreated(tenantId: "bench", name: "bench", plan: "bench"), source: "/bench", tenantId: "bench"),
-                      try CloudEvent(ApiKeyIssued(tenantId: "bench", keyId: "bench-key", keyHash: keyHash, role: .viewer),
+                      try CloudEvent(ApiKeyIssued(tenantId: "bench", keyId: "bench-key-\(run)", keyHash: keyHash, role: .viewer),
                                      source: "/bench", tenantId: "bench")] {
             try await producer.send(KafkaProducerMessage(event: event, topic: names[.tenants], key: "bench"))
         }

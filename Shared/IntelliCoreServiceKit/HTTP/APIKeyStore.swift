@@ -38,11 +38,28 @@ struct APIKeyStore: Sendable {
             guard event.tenantId == nil || event.tenantId == key.tenantId else {
                 throw EventRejection("key \(key.keyId): ce_tenantid \(event.tenantId ?? "") differs from the payload's tenant")
             }
-            try await transaction.connection.query("""
+            let inserted = try await transaction.connection.query("""
                 INSERT INTO \(unescaped: schema.qualified("api_keys")) (key_hash, key_id, tenant_id, role)
                 VALUES (\(key.keyHash), \(key.keyId), \(key.tenantId), \(key.role.rawValue))
-                ON CONFLICT (key_hash) DO NOTHING
+                ON CONFLICT DO NOTHING
+                RETURNING key_id
                 """, logger: transaction.logger)
+            var fresh = false
+            for try await _ in inserted.decode(String.self) { fresh = true }
+            if !fresh {
+                // The same issue again (a re-sent event) is a no-op; anything else that collides
+                // would rebind a key id or a hash: refused with its reason instead of retried forever.
+                let existing = try await transaction.connection.query("""
+                    SELECT key_hash, key_id, tenant_id FROM \(unescaped: schema.qualified("api_keys"))
+                    WHERE key_hash = \(key.keyHash) OR (tenant_id = \(key.tenantId) AND key_id = \(key.keyId))
+                    """, logger: transaction.logger)
+                for try await (hash, keyId, tenant) in existing.decode((String, String, String).self)
+                where hash != key.keyHash || keyId != key.keyId || tenant != key.tenantId {
+                    throw EventRejection("key \(key.keyId) of tenant \(key.tenantId) collides with key \(keyId) of tenant \(tenant): "
+                                         + "a key id and a key hash are each issued once")
+                }
+                return
+            }
             let directory = directory
             transaction.afterCommit {
                 directory.issue(hash: key.keyHash, caller: Caller(tenantId: key.tenantId, keyId: key.keyId, role: key.role))

@@ -1,4 +1,5 @@
 import IntelliCoreModels
+import IntelliCoreOIP
 
 /// One request's input rows for one version (a shadowed request makes two jobs), and the
 /// output once looked up or computed.
@@ -22,30 +23,29 @@ struct PredictionJob {
                          networks: [ModelVersionKey: Result<FeedForwardNetwork, any Error>]) -> [PredictionJob] {
         var jobs: [PredictionJob] = []
         jobs.reserveCapacity(routes.count)
+        func add(_ key: ModelVersionKey, shadow: Bool, for request: Int, body: OIPRequest) {
+            let network: FeedForwardNetwork
+            switch networks[key] {
+            case .success(let loaded)?:
+                network = loaded
+            case .failure(let error)?:
+                if !shadow { requests[request].fail(.modelUnavailable, "version \(key.version) of \(key.model) cannot be loaded: \(error)", version: key.version) }
+                return
+            case nil:
+                if !shadow { requests[request].fail(.modelUnavailable, "version \(key.version) of \(key.model) was not loaded", version: key.version) }
+                return
+            }
+            do {
+                let (rows, values) = try InputAssembler.rows(for: body, network: network)
+                jobs.append(PredictionJob(request: request, key: key, shadow: shadow, network: network, rows: rows, values: values))
+            } catch {
+                if !shadow { requests[request].fail(error.code, error.message, version: key.version) }
+            }
+        }
         for route in routes {
             guard let body = requests[route.request].body else { continue }
-            for (key, shadow) in [(route.primary, false)] + (route.shadow.map { [($0, true)] } ?? []) {
-                let network: FeedForwardNetwork
-                switch networks[key] {
-                case .success(let loaded)?:
-                    network = loaded
-                case .failure(let error)?:
-                    if !shadow {
-                        requests[route.request].fail(.modelUnavailable, "version \(key.version) of \(key.model) cannot be loaded: \(error)",
-                                                     version: key.version)
-                    }
-                    continue
-                case nil:
-                    if !shadow { requests[route.request].fail(.modelUnavailable, "version \(key.version) of \(key.model) was not loaded", version: key.version) }
-                    continue
-                }
-                do {
-                    let (rows, values) = try InputAssembler.rows(for: body, network: network)
-                    jobs.append(PredictionJob(request: route.request, key: key, shadow: shadow, network: network, rows: rows, values: values))
-                } catch {
-                    if !shadow { requests[route.request].fail(error.code, error.message, version: key.version) }
-                }
-            }
+            add(route.primary, shadow: false, for: route.request, body: body)
+            if let shadow = route.shadow { add(shadow, shadow: true, for: route.request, body: body) }
         }
         return jobs
     }

@@ -40,7 +40,7 @@ final class PredictionProcessor: Sendable {
         let batchStart = Date().timeIntervalSince1970
         var batch = decoder.decode(messages, positions: positions, batchStart: batchStart)
         let routes = RequestRouting.route(&batch.requests, in: registry.snapshot)
-        let networks = await loader.networks(for: routes.lazy.flatMap { [$0.primary] + ($0.shadow.map { [$0] } ?? []) })
+        let networks = await loader.networks(for: RequestRouting.versions(of: routes))
         var jobs = PredictionJob.assemble(routes, requests: &batch.requests, networks: networks)
         let bucket = cache.bucket(at: batchStart)
         await cache.lookUp(&jobs, bucket: bucket)

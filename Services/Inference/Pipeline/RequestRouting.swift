@@ -35,4 +35,15 @@ enum RequestRouting {
         }
         return routes
     }
+
+    /// Every version the routes need, each once (no per-request arrays: this runs per batch on
+    /// the hot path).
+    static func versions(of routes: [Route]) -> Set<ModelVersionKey> {
+        var versions = Set<ModelVersionKey>()
+        for route in routes {
+            versions.insert(route.primary)
+            if let shadow = route.shadow { versions.insert(shadow) }
+        }
+        return versions
+    }
 }

@@ -1,6 +1,6 @@
 /// The librdkafka this process is linked against.
 public enum KafkaClientVersion {
-    /// `rd_kafka_version_str()`, for start-up logs.
+    /// The linked library's version string, for start-up logs.
     public static var linked: String { RDKafkaClient.versionString }
     public static var minimum: String { RDKafkaClient.minimumVersionString }
 

@@ -1,4 +1,3 @@
-import CRDKafka
 import IntelliCoreConcurrency
 import Logging
 import Metrics
@@ -17,13 +16,11 @@ public final class KafkaProducer: Sendable {
 
     public init(configuration: KafkaProducerConfiguration, logger: Logger) throws {
         self.logger = logger
-        self.client = try RDKafkaClient(kind: .producer, properties: configuration.librdkafkaProperties, logger: logger) {
-            rd_kafka_conf_set_dr_msg_cb($0, deliveryReportCallback)
-        }
+        self.client = try RDKafkaClient.producer(properties: configuration.librdkafkaProperties, logger: logger)
         self.pollThread = DedicatedThread(name: "kafka-producer-poll")
         pollThread.execute { [client, stopPolling] in
             while !stopPolling.isSet {
-                rd_kafka_poll(client.pointer, 100)
+                client.serveEvents(timeoutMilliseconds: 100)
             }
         }
     }
@@ -60,23 +57,16 @@ public final class KafkaProducer: Sendable {
         tracker.retainUntilComplete()
         var call = ProduceCall()
         for (index, message) in messages.enumerated() {
-            while true {
-                let error = call.produce(message, on: client.pointer, opaque: tracker.opaque(for: index))
-                if error == RD_KAFKA_RESP_ERR_NO_ERROR { break }
-                if error == RD_KAFKA_RESP_ERR__QUEUE_FULL {
-                    queueFullWaits.increment()
-                    try? await Task.sleep(for: .milliseconds(1))
-                    continue
-                }
-                tracker.fail(index, error: error)
-                break
+            while client.produce(message, call: &call, tracker: tracker, index: index) == .queueFull {
+                queueFullWaits.increment()
+                try? await Task.sleep(for: .milliseconds(1))
             }
         }
         return delivery
     }
 
     /// Records produced but not yet acknowledged.
-    public var outstandingCount: Int { Int(rd_kafka_outq_len(client.pointer)) }
+    public var outstandingCount: Int { client.outstandingCount }
 
     /// Waits until every outstanding record has a delivery report, or throws on timeout.
     public func flush(timeout: Duration = .seconds(30)) async throws {

@@ -22,7 +22,7 @@ struct ConsumerGroupRebalanceTests {
         let ends = Dictionary(reports.map { ($0.partition, $0.offset + 1) }, uniquingKeysWith: max)
 
         try await env.withSchema("rebalance") { client, schema in
-            try await client.query(PostgresQuery(unsafeSQL: "CREATE TABLE \(schema.qualified("effects")) (record text PRIMARY KEY, member text)"), logger: env.logger)
+            try await client.query("CREATE TABLE \(unescaped: schema.qualified("effects")) (record text PRIMARY KEY, member text)", logger: env.logger)
             let inbox = Inbox(schema: schema, consumer: "it")
             let duplicates = Shared(0)
             let stop = Shared(false)
@@ -41,10 +41,8 @@ struct ConsumerGroupRebalanceTests {
                     for message in batch {
                         let record = "\(message.partition):\(message.offset)"
                         let fresh = try await inbox.process(eventId: record, client: client, logger: env.logger) { connection in
-                            var insert = PostgresQuery(unsafeSQL: "INSERT INTO \(schema.qualified("effects")) VALUES ($1, $2)")
-                            insert.binds.append(record)
-                            insert.binds.append(name)
-                            try await connection.query(insert, logger: env.logger)
+                            try await connection.query("INSERT INTO \(unescaped: schema.qualified("effects")) VALUES (\(record), \(name))",
+                                                       logger: env.logger)
                         }
                         if !fresh { duplicates.update { $0 += 1 } }
                     }
@@ -53,8 +51,7 @@ struct ConsumerGroupRebalanceTests {
                 await consumer.close()
             }
             func effects(_ member: String? = nil) async throws -> Int {
-                var query = PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(schema.qualified("effects")) WHERE $1::text IS NULL OR member = $1")
-                query.binds.append(member)
+                let query: PostgresQuery = "SELECT count(*) FROM \(unescaped: schema.qualified("effects")) WHERE \(member)::text IS NULL OR member = \(member)"
                 for try await count in try await client.query(query, logger: env.logger).decode(Int.self) { return count }
                 return 0
             }

@@ -7,7 +7,7 @@ struct InboxTests {
     @Test func redeliveredEventIsANoOp() async throws {
         let env = try IntegrationEnvironment.load()
         try await env.withSchema("inbox") { client, schema in
-            try await client.query(PostgresQuery(unsafeSQL: "CREATE TABLE \(schema.qualified("effects")) (n int)"), logger: env.logger)
+            try await client.query("CREATE TABLE \(unescaped: schema.qualified("effects")) (n int)", logger: env.logger)
             let inbox = Inbox(schema: schema, consumer: "billing.usage")
             let effect = PostgresQuery(unsafeSQL: "INSERT INTO \(schema.qualified("effects")) VALUES (1)")
             let first = try await inbox.process(eventId: "evt-1", client: client, logger: env.logger) {

@@ -188,7 +188,18 @@ struct InferenceServiceTests {
                                                    metrics: [:], parameters: [:]), topic: .models, key: h.model)
         try await h.publish(QuotaExceeded(tenantId: "over", meter: "predictions", limit: 10, used: 11, periodStart: Date(), periodEnd: Date()),
                             topic: .billing, key: "over")
-        try await Task.sleep(for: .seconds(2))
+        // Model and quota events travel on other topics than requests: probe until both are applied.
+        var probes = 0
+        func probe(tenant: String = "acme", model: String? = nil) async throws -> Answer? {
+            probes += 1
+            let id = "probe-\(probes)"
+            let request = try h.request(id, key: "probe", inputs: Self.features([1, 2, 3, 4]), tenant: tenant, model: model)
+            for result in try await h.producer.send([request]) { _ = try result.get() }
+            _ = try await h.awaitResults(timeout: .seconds(30)) { $0.contains { $0.headers.string(named: "ce_subject") == id } }
+            return try Self.answers(h.results).first { $0.id == id && !$0.shadow }
+        }
+        #expect(try await eventually { try await probe(model: h.model + "-undeployed")?.code == "not_deployed" })
+        #expect(try await eventually { try await probe(tenant: "over")?.code == "quota_exceeded" })
         h.results.removeAll()
         var bad = [
             try h.request("explicit", key: "e", inputs: Self.features([1, 2, 3, 4]), version: "2"),
@@ -238,14 +249,6 @@ struct InferenceServiceTests {
 
         // Quotas on and off for the model's own tenant: refused while exceeded, answered again once
         // restored. Quota events and requests travel on different topics, so probe until applied.
-        var probes = 0
-        func probe() async throws -> Answer? {
-            probes += 1
-            let id = "quota-probe-\(probes)"
-            for result in try await h.producer.send([try h.request(id, key: "qp", inputs: Self.features([1, 2, 3, 4]))]) { _ = try result.get() }
-            _ = try await h.awaitResults(timeout: .seconds(30)) { $0.contains { $0.headers.string(named: "ce_subject") == id } }
-            return try Self.answers(h.results).first { $0.id == id && !$0.shadow }
-        }
         try await h.publish(QuotaExceeded(tenantId: "acme", meter: "predictions", limit: 10, used: 11, periodStart: Date(), periodEnd: Date()),
                             topic: .billing, key: "acme")
         #expect(try await eventually { try await probe()?.code == "quota_exceeded" }, "QuotaExceeded never stopped acme's answers")

@@ -35,7 +35,7 @@ struct OutboxRelayTests {
                 }
             }
             func unpublished() async throws -> Int {
-                let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(schema.qualified("outbox")) WHERE published_at IS NULL"), logger: env.logger)
+                let rows = try await client.query("SELECT count(*) FROM \(unescaped: schema.qualified("outbox")) WHERE published_at IS NULL", logger: env.logger)
                 for try await count in rows.decode(Int.self) { return count }
                 return -1
             }

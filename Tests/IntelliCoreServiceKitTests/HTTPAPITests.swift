@@ -29,7 +29,22 @@ import Testing
         router.get("/limited") { _, _ -> String in throw APIError.tooManyRequests("slow down", retryAfterSeconds: 7) }
         router.get("/invalid") { _, _ -> String in throw APIError.unprocessable("column x is required", code: "schema_violation") }
         router.get("/crash") { _, _ -> String in throw SecretError() }
+        router.post("/tenants") { request, context -> String in
+            let body = try await JSONRequestBody.decode(NewTenant.self, from: request, context: context, limit: 256)
+            return "\(body.tenantId):\(body.seats)"
+        }
         return Application(router: router)
+    }
+
+    struct NewTenant: Decodable {
+        struct Contact: Decodable { let email: String }
+        let tenantId: String
+        let seats: Int
+        let contacts: [Contact]?
+
+        enum CodingKeys: String, CodingKey {
+            case tenantId = "tenant_id", seats, contacts
+        }
     }
 
     struct SecretError: Error, CustomStringConvertible {
@@ -125,5 +140,38 @@ import Testing
         #expect(request.page(Array(fetched.prefix(2))) { Position(createdAt: $0.createdAt, id: $0.id) }.nextCursor == nil)
         let json = String(decoding: try JSONEncoder().encode(request.page([Item]()) { Position(createdAt: $0.createdAt, id: $0.id) }), as: UTF8.self)
         #expect(json.contains(#""next_cursor":null"#))
+    }
+
+    /// Every way a JSON body can be wrong gets its own 4xx with a reason, never a 500 or the body.
+    @Test(arguments: [
+        (#"{"tenant_id":"acme","seats":3}"#, "application/json", HTTPResponse.Status.ok, "acme:3"),
+        (#"{"tenant_id":"acme","seats":3}"#, "text/plain", .unsupportedMediaType, "application/json"),
+        (#"{"tenant_id":"acme","seats":3"#, "application/json", .badRequest, "invalid_json"),
+        ("", "application/json", .badRequest, "empty"),
+        (#"{"seats":3}"#, "application/json", .unprocessableContent, "tenant_id is required"),
+        (#"{"tenant_id":"acme","seats":"three"}"#, "application/json", .unprocessableContent, "seats must be an integer"),
+        (#"{"tenant_id":null,"seats":3}"#, "application/json", .unprocessableContent, "tenant_id must be a string, not null"),
+        (#"{"tenant_id":"a","seats":1,"contacts":[{"email":5}]}"#, "application/json", .unprocessableContent, "contacts[0].email must be a string"),
+        (#"{"tenant_id":"\#(String(repeating: "x", count: 300))","seats":1}"#, "application/json", .contentTooLarge, "256 bytes"),
+    ])
+    func jsonBodiesAreReadWithAClearErrorForEachFault(body: String, contentType: String, status: HTTPResponse.Status, text: String) async throws {
+        try await makeApp(directory: directory()).test(.router) { client in
+            try await client.execute(uri: "/tenants", method: .post, headers: [.contentType: contentType], body: ByteBuffer(string: body)) { response in
+                #expect(response.status == status)
+                #expect(String(buffer: response.body).contains(text), "\(String(buffer: response.body))")
+            }
+        }
+    }
+
+    @Test func invalidUTF8IsABadRequest() async throws {
+        try await makeApp(directory: directory()).test(.router) { client in
+            var buffer = ByteBuffer(string: #"{"tenant_id":""#)
+            buffer.writeBytes([0xC3, 0x28])
+            buffer.writeString(#"","seats":1}"#)
+            try await client.execute(uri: "/tenants", method: .post, headers: [.contentType: "application/json"], body: buffer) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains("UTF-8"))
+            }
+        }
     }
 }

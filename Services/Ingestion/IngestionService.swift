@@ -1,11 +1,12 @@
 import IntelliCoreServiceKit
 
-/// The `ingestion` executable.
+/// The `ingestion` executable: the platform's front door for people and applications that do not
+/// speak Kafka. Everything it accepts becomes a domain event through its outbox.
 @main
 enum IngestionService {
-    static let descriptor = ServiceDescriptor(name: "ingestion", schema: "ingestion", defaultHTTPPort: 8081)
+    static let descriptor = ServiceDescriptor(name: "ingestion", schema: "ingestion", defaultHTTPPort: 8081, usesOutbox: true)
 
     static func main() async {
-        await ServiceRuntime.main(descriptor)
+        await ServiceRuntime.main(descriptor, settings: IngestionSettings.self, build: build)
     }
 }

@@ -1,0 +1,112 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import IntelliCoreEvents
+import IntelliCoreEventBus
+import IntelliCoreKafka
+import Testing
+
+/// The ingestion executable's tenants and keys, with inference beside it on the same topics: a
+/// key issued or revoked at the gateway takes effect on another service's API within seconds.
+@Suite(.serialized, .timeLimit(.minutes(4)))
+struct IngestionServiceTests {
+    static let adminKey = "it-platform-admin-key-0123456789"
+
+    struct Services {
+        let prefix = "it\(UInt32.random(in: 0...UInt32.max))."
+        let ingestionPort: Int
+        let inferencePort: Int
+        var processes: [ChildProcess] = []
+
+        init(env: IntegrationEnvironment) async throws {
+            ingestionPort = try freePort()
+            inferencePort = try freePort()
+            let prefix = self.prefix
+            try await env.admin().createTopics(Topic.allCases.map { KafkaTopicSpec(name: prefix + $0.rawValue, partitions: 2) })
+            for (service, port) in [("ingestion", ingestionPort), ("inference", inferencePort)] {
+                var environment = ProcessInfo.processInfo.environment
+                environment["SERVICE_HTTP_PORT"] = String(port)
+                environment["INTELLICORE_TOPIC_PREFIX"] = prefix
+                environment["INGESTION_ADMIN_KEY"] = IngestionServiceTests.adminKey
+                environment["LOG_LEVEL"] = "warning"
+                processes.append(try ChildProcess(executable: "\(env.binaries!)/\(service)", arguments: [], environment: environment,
+                                                  logPath: NSTemporaryDirectory() + "it-\(service)-\(port).log"))
+            }
+        }
+    }
+
+    static func http(_ method: String, port: Int, _ path: String, key: String?, body: String? = nil) async -> (status: Int, body: String) {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        if let key { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
+        if let body {
+            request.httpBody = Data(body.utf8)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        guard let (data, response) = try? await URLSession.shared.data(for: request) else { return (0, "") }
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func tenantsAndKeysFromTheGatewayReachAnotherService() async throws {
+        let env = try IntegrationEnvironment.load()
+        try #require(env.binaries != nil, "INTELLICORE_BIN must point at the built executables")
+        let services = try await Services(env: env)
+        let (gateway, inference) = (services.ingestionPort, services.inferencePort)
+        for port in [gateway, inference] {
+            #expect(try await eventually(timeout: .seconds(60)) { await Self.http("GET", port: port, "/health/ready", key: nil).status == 200 },
+                    "not ready: \(services.processes.map { $0.output.suffix(1500) })")
+        }
+        let tenant = "acme-\(UInt32.random(in: 0...UInt32.max))"
+        let newTenant = #"{"tenant_id":"\#(tenant)","name":"Acme","plan":"free"}"#
+
+        #expect(await Self.http("POST", port: gateway, "/v1/tenants", key: nil, body: newTenant).status == 401)
+        #expect(await Self.http("POST", port: gateway, "/v1/tenants", key: "wrong", body: newTenant).status == 401)
+        let created = await Self.http("POST", port: gateway, "/v1/tenants", key: Self.adminKey, body: newTenant)
+        #expect(created.status == 201, "\(created.body)")
+        #expect(await Self.http("POST", port: gateway, "/v1/tenants", key: Self.adminKey, body: newTenant).status == 409)
+        let reserved = await Self.http("POST", port: gateway, "/v1/tenants", key: Self.adminKey, body: #"{"tenant_id":"platform","name":"x","plan":"free"}"#)
+        #expect(reserved.status == 422 && reserved.body.contains("reserved"))
+        #expect(await Self.http("POST", port: gateway, "/v1/tenants", key: Self.adminKey, body: #"{"tenant_id":"Bad Id","name":"x","plan":"free"}"#).status == 422)
+        #expect(await Self.http("POST", port: gateway, "/v1/tenants/\(tenant)/keys", key: Self.adminKey, body: #"{"role":"owner"}"#).status == 422)
+        #expect(await Self.http("POST", port: gateway, "/v1/tenants/nobody-here/keys", key: Self.adminKey, body: #"{"role":"viewer"}"#).status == 404)
+
+        // A developer key: shown once, usable on the gateway at once and on inference within seconds.
+        let issued = await Self.http("POST", port: gateway, "/v1/tenants/\(tenant)/keys", key: Self.adminKey, body: #"{"role":"developer"}"#)
+        try #require(issued.status == 201, "\(issued.body)")
+        let fields = try #require(try JSONSerialization.jsonObject(with: Data(issued.body.utf8)) as? [String: Any])
+        let key = try #require(fields["key"] as? String), keyId = try #require(fields["key_id"] as? String)
+        #expect(key.hasPrefix("ic_") && key.count == 46 && fields["role"] as? String == "developer")
+        let issuedAt = ContinuousClock.now
+        // Authenticated on inference: an unknown model of the caller's tenant is a 404, not a 401.
+        #expect(try await eventually(timeout: .seconds(30)) { await Self.http("GET", port: inference, "/v2/models/none", key: key).status == 404 })
+        let issueLatency = ContinuousClock.now - issuedAt
+        // A developer is not an admin: no tenants, no keys.
+        #expect(await Self.http("POST", port: gateway, "/v1/tenants", key: key, body: #"{"tenant_id":"evil","name":"x","plan":"free"}"#).status == 403)
+        #expect(await Self.http("POST", port: gateway, "/v1/tenants/\(tenant)/keys", key: key, body: #"{"role":"admin"}"#).status == 403)
+
+        // A tenant admin manages its own keys and sees no other tenant.
+        let adminIssued = await Self.http("POST", port: gateway, "/v1/tenants/\(tenant)/keys", key: Self.adminKey, body: #"{"role":"admin"}"#)
+        let tenantAdmin = try #require((try JSONSerialization.jsonObject(with: Data(adminIssued.body.utf8)) as? [String: Any])?["key"] as? String)
+        #expect(await Self.http("POST", port: gateway, "/v1/tenants/other-tenant/keys", key: tenantAdmin, body: #"{"role":"viewer"}"#).status == 404)
+        #expect(await Self.http("POST", port: gateway, "/v1/tenants", key: tenantAdmin, body: #"{"tenant_id":"x2","name":"x","plan":"free"}"#).status == 403)
+
+        // Revoked by the tenant's admin: refused on the gateway at once, on inference within seconds.
+        #expect(await Self.http("DELETE", port: gateway, "/v1/tenants/\(tenant)/keys/\(keyId)", key: tenantAdmin).status == 204)
+        let revokedAt = ContinuousClock.now
+        #expect(await Self.http("POST", port: gateway, "/v1/tenants/\(tenant)/keys", key: key, body: #"{"role":"viewer"}"#).status == 401)
+        #expect(try await eventually(timeout: .seconds(30)) { await Self.http("GET", port: inference, "/v2/models/none", key: key).status == 401 })
+        let revokeLatency = ContinuousClock.now - revokedAt
+        #expect(await Self.http("DELETE", port: gateway, "/v1/tenants/\(tenant)/keys/\(keyId)", key: tenantAdmin).status == 404)
+        print("IngestionServiceTests: a key issued at the gateway worked on inference after \(issueLatency); revoked, refused there after \(revokeLatency)")
+
+        // The events on the tenants topic: one each, with the hash and never the key.
+        let events = try await env.readAll(services.prefix + Topic.tenants.rawValue, partitions: 2, count: 4, timeout: .seconds(10))
+            .map { try $0.cloudEvent() }.filter { $0.tenantId == tenant }
+        #expect(events.map(\.type).sorted() == [ApiKeyIssued.eventType, ApiKeyIssued.eventType, ApiKeyRevoked.eventType, TenantCreated.eventType])
+        #expect(events.allSatisfy { !String(decoding: $0.data, as: UTF8.self).contains(key) })
+
+        for process in services.processes { process.signal(SIGTERM) }
+        for process in services.processes { #expect(try await process.waitForExit(timeout: .seconds(20))) }
+    }
+}

@@ -146,15 +146,26 @@ create_topics() {
   touch "$DIR/run/topics.done"
 }
 
+# The platform administrator's key for ingestion (INGESTION_ADMIN_KEY): taken from the
+# environment, or made once per stack and kept, readable by root only, in $DIR/admin-key.
+admin_key() {
+  if [ -n "${INGESTION_ADMIN_KEY:-}" ]; then echo "$INGESTION_ADMIN_KEY"; return; fi
+  if [ ! -s "$DIR/admin-key" ]; then
+    ( umask 077; head -c 32 /dev/urandom | base64 | tr -d '=+/\n' > "$DIR/admin-key" )
+  fi
+  cat "$DIR/admin-key"
+}
+
 start_services() {
-  local bin="${INTELLICORE_BIN:?INTELLICORE_BIN must point at the built executables}" svc port
+  local bin="${INTELLICORE_BIN:?INTELLICORE_BIN must point at the built executables}" svc port key
+  key=$(admin_key)
   for svc in "${SERVICES[@]}"; do
     port=$(service_port "$svc")
     if pid_alive "$DIR/run/$svc.pid"; then continue; fi
     require_port "$port" "the $svc service" INTELLICORE_HTTP_BASE_PORT
     log "starting $svc (http://127.0.0.1:$port)"
     ( set -a; eval "$(print_env)"; set +a
-      export SERVICE_HTTP_HOST=127.0.0.1 SERVICE_HTTP_PORT="$port" LOG_LEVEL="${LOG_LEVEL:-info}"
+      export SERVICE_HTTP_HOST=127.0.0.1 SERVICE_HTTP_PORT="$port" LOG_LEVEL="${LOG_LEVEL:-info}" INGESTION_ADMIN_KEY="$key"
       setsid "$bin/$svc" >>"$DIR/logs/$svc.log" 2>&1 < /dev/null & echo $! > "$DIR/run/$svc.pid" )
   done
   local deadline=$((SECONDS + ${READY_TIMEOUT:-120})) pending
@@ -208,6 +219,8 @@ cmd_status() {
     curl -fsS "http://127.0.0.1:$(service_port "$svc")/health/ready" >/dev/null 2>&1 && state=ready
     printf '%-24s %-8s %s\n' "$svc" "$state" "http://127.0.0.1:$(service_port "$svc")  log: $DIR/logs/$svc.log"
   done
+  [ -s "$DIR/admin-key" ] && printf '%-24s %-8s %s\n' "admin key" "" "$DIR/admin-key (ingestion's INGESTION_ADMIN_KEY: creates tenants)"
+  return 0
 }
 
 cmd_up() {

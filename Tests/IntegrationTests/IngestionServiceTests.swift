@@ -98,6 +98,22 @@ struct IngestionServiceTests {
         #expect(try await eventually(timeout: .seconds(30)) { await Self.http("GET", port: inference, "/v2/models/none", key: key).status == 401 })
         let revokeLatency = ContinuousClock.now - revokedAt
         #expect(await Self.http("DELETE", port: gateway, "/v1/tenants/\(tenant)/keys/\(keyId)", key: tenantAdmin).status == 404)
+        // Listed a page at a time: ids, roles and times, never a key or its hash.
+        let first = await Self.http("GET", port: gateway, "/v1/tenants/\(tenant)/keys?limit=1", key: tenantAdmin)
+        let firstPage = try #require(try JSONSerialization.jsonObject(with: Data(first.body.utf8)) as? [String: Any], "\(first.body)")
+        let cursor = try #require(firstPage["next_cursor"] as? String, "a second page: \(first.body)")
+        let second = await Self.http("GET", port: gateway, "/v1/tenants/\(tenant)/keys?limit=1&cursor=\(cursor)", key: tenantAdmin)
+        let secondPage = try #require(try JSONSerialization.jsonObject(with: Data(second.body.utf8)) as? [String: Any], "\(second.body)")
+        #expect(secondPage["next_cursor"] is NSNull, "two keys make two pages of one")
+        let listed = ((firstPage["items"] as? [[String: Any]]) ?? []) + ((secondPage["items"] as? [[String: Any]]) ?? [])
+        try #require(listed.count == 2)
+        #expect(Set(listed.compactMap { $0["role"] as? String }) == ["developer", "admin"])
+        #expect(listed.first { $0["key_id"] as? String == keyId }?["revoked_at"] is String, "the revoked key says when")
+        #expect(!(first.body + second.body).contains("ic_") && !(first.body + second.body).contains("hash"))
+        #expect(await Self.http("GET", port: gateway, "/v1/tenants/\(tenant)/keys?cursor=nonsense", key: tenantAdmin).status == 400)
+        #expect(await Self.http("GET", port: gateway, "/v1/tenants/other-tenant/keys", key: tenantAdmin).status == 404)
+        #expect(await Self.http("GET", port: gateway, "/v1/tenants/\(tenant)/keys", key: key).status == 401)
+
         print("IngestionServiceTests: a key issued at the gateway worked on inference after \(issueLatency); revoked, refused there after \(revokeLatency)")
 
         // The events on the tenants topic: one each, with the hash and never the key.

@@ -77,6 +77,19 @@ struct TenantRoutes: Sendable {
             return try JSONResponse.make(.created, IssuedKey(tenantId: tenant, keyId: issued.keyId, role: role.rawValue, key: key))
         }
 
+        api.get("/v1/tenants/:tenant/keys") { request, context in
+            let tenant = try context.parameters.require("tenant")
+            _ = try PlatformAdmin.requireAdmin(of: tenant, context)
+            let page = try PageRequest<String>(request)
+            let keys = try await self.context.postgres.withConnection { connection in
+                guard try await store.exists(tenant: tenant, on: connection, logger: self.context.logger) else {
+                    throw APIError.notFound("tenant \(tenant) does not exist")
+                }
+                return try await store.keys(tenant: tenant, after: page.after, limit: page.limit + 1, on: connection, logger: self.context.logger)
+            }
+            return try JSONResponse.make(.ok, page.page(keys, position: \.keyId))
+        }
+
         api.delete("/v1/tenants/:tenant/keys/:key") { _, context in
             let tenant = try context.parameters.require("tenant"), keyId = try context.parameters.require("key")
             _ = try PlatformAdmin.requireAdmin(of: tenant, context)

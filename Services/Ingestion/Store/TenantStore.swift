@@ -1,3 +1,4 @@
+import Foundation
 import IntelliCoreEvents
 import IntelliCorePostgres
 import Logging
@@ -40,5 +41,40 @@ struct TenantStore: Sendable {
             """, logger: logger)
         for try await _ in rows.decode(String.self) { return true }
         return false
+    }
+
+    /// A tenant's keys in key-id order, after `after`, at most `limit` (the caller asks one more
+    /// than a page to learn whether there is a next one).
+    func keys(tenant: String, after: String?, limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> [KeySummary] {
+        let rows = try await connection.query("""
+            SELECT key_id, role, issued_at, revoked_at FROM \(unescaped: schema.qualified("api_keys"))
+            WHERE tenant_id = \(tenant) AND key_id > \(after ?? "")
+            ORDER BY key_id LIMIT \(limit)
+            """, logger: logger)
+        var keys: [KeySummary] = []
+        for try await (keyId, role, issued, revoked) in rows.decode((String, String, Date, Date?).self) {
+            keys.append(KeySummary(keyId: keyId, role: role, issuedAt: issued, revokedAt: revoked))
+        }
+        return keys
+    }
+}
+
+/// A key as lists show it: never the key, never its hash.
+struct KeySummary: Encodable, Sendable {
+    let keyId: String
+    let role: String
+    let issuedAt: Date
+    let revokedAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case keyId = "key_id", role, issuedAt = "issued_at", revokedAt = "revoked_at"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(keyId, forKey: .keyId)
+        try container.encode(role, forKey: .role)
+        try container.encode(EventCodec.formatTime(issuedAt), forKey: .issuedAt)
+        try container.encode(revokedAt.map(EventCodec.formatTime), forKey: .revokedAt)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import IntelliCoreServiceKit
 
 /// New API keys: 32 random bytes from the system's generator, shown once, stored only as a hash.
 enum APIKeyGenerator {
@@ -6,9 +7,7 @@ enum APIKeyGenerator {
     static func key() -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let base64 = Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        return "ic_" + base64
+        return "ic_" + Base64URL.encode(Data(bytes))
     }
 
     /// `key_` and 16 hex digits: names a key in lists and revocations without revealing it.

@@ -49,15 +49,11 @@ public struct PageRequest<Position: Codable & Sendable>: Sendable {
     }
 
     static func encode(_ position: Position) -> String {
-        let data = (try? JSONEncoder().encode(position)) ?? Data()
-        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Base64URL.encode((try? JSONEncoder().encode(position)) ?? Data())
     }
 
     static func decode(_ cursor: String) -> Position? {
-        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64) else { return nil }
+        guard let data = Base64URL.decode(cursor) else { return nil }
         return try? JSONDecoder().decode(Position.self, from: data)
     }
 }

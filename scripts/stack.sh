@@ -143,7 +143,21 @@ create_topics() {
     "$TANSU_BIN" topic create "$name" --partitions "$parts" --broker "tcp://127.0.0.1:$KAFKA_PORT" \
       >>"$DIR/logs/topics.log" 2>&1 || grep -qi exist "$DIR/logs/topics.log" || die "creating $name failed; see $DIR/logs/topics.log"
   done
+  forget_stored_offsets
   touch "$DIR/run/topics.done"
+}
+
+# The local broker keeps records in memory: a fresh one starts every partition at offset 0, so
+# offsets that services keep in PostgreSQL (`consumer_offsets`, e.g. billing's) for the previous
+# broker would make them skip the new broker's first records. They go with the broker.
+forget_stored_offsets() {
+  PGPASSWORD=intellicore psql -q -h 127.0.0.1 -p "$PG_PORT" -U intellicore -d intellicore -v ON_ERROR_STOP=1 -c "
+    DO \$\$ DECLARE s text; BEGIN
+      FOR s IN SELECT table_schema FROM information_schema.tables WHERE table_name = 'consumer_offsets' LOOP
+        EXECUTE format('DELETE FROM %I.consumer_offsets', s);
+      END LOOP;
+    END \$\$;" >>"$DIR/logs/topics.log" 2>&1 || die "clearing stored consumer offsets failed; see $DIR/logs/topics.log"
+  log "fresh broker: consumer offsets stored in PostgreSQL cleared"
 }
 
 # The platform administrator's key for ingestion (INGESTION_ADMIN_KEY): taken from the

@@ -139,4 +139,18 @@ extension RedisCache {
         guard !commands.isEmpty else { return }
         _ = await run(commands)
     }
+
+    /// Runs a Lua script (`EVAL`) that answers an array of integers; nil when Redis cannot be
+    /// reached or answers anything else.
+    public func evalIntegers(_ script: String, keys: [String], arguments: [String]) async -> [Int64]? {
+        let command = [Array("EVAL".utf8), Array(script.utf8), Array(String(keys.count).utf8)]
+            + keys.map { Array($0.utf8) } + arguments.map { Array($0.utf8) }
+        guard let replies = await run([command]), case .array(let items) = replies[0] else { return nil }
+        var numbers: [Int64] = []
+        for item in items {
+            guard case .integer(let value) = item else { return nil }
+            numbers.append(value)
+        }
+        return numbers
+    }
 }

@@ -2,6 +2,8 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import IntelliCoreEvents
+import IntelliCoreRedis
+import Logging
 @testable import IntelliCoreServiceKit
 import Testing
 
@@ -173,5 +175,24 @@ import Testing
                 #expect(String(buffer: response.body).contains("UTF-8"))
             }
         }
+    }
+}
+
+/// The per-replica bucket the rate limiter falls back to, on an injected clock.
+@Suite struct LocalRateLimitTests {
+    @Test func aBucketEmptiesThenRefillsAtItsRate() {
+        let limiter = RateLimiter(cache: RedisCache(configuration: RedisConfiguration(port: 1), name: "unit", logger: Logger(label: "unit")))
+        let limit = RateLimit(perSecond: 2, burst: 2)
+        let start = ContinuousClock.now
+        #expect(limiter.takeLocally(key: "k", limit: limit, now: start) == .allowed)
+        #expect(limiter.takeLocally(key: "k", limit: limit, now: start) == .allowed)
+        #expect(limiter.takeLocally(key: "k", limit: limit, now: start) == .refused(retryAfterSeconds: 1))
+        #expect(limiter.takeLocally(key: "other", limit: limit, now: start) == .allowed, "buckets are per key")
+        // Half a second refills one token at 2/s, and no more than the burst ever.
+        #expect(limiter.takeLocally(key: "k", limit: limit, now: start + .milliseconds(500)) == .allowed)
+        #expect(limiter.takeLocally(key: "k", limit: limit, now: start + .milliseconds(500)) == .refused(retryAfterSeconds: 1))
+        #expect(limiter.takeLocally(key: "k", limit: limit, now: start + .seconds(60)) == .allowed)
+        #expect(limiter.takeLocally(key: "k", limit: limit, now: start + .seconds(60)) == .allowed)
+        #expect(limiter.takeLocally(key: "k", limit: limit, now: start + .seconds(60)) == .refused(retryAfterSeconds: 1))
     }
 }

@@ -103,7 +103,7 @@ let package = Package(
         ]),
 
         // The five services.
-        serviceTarget("Ingestion"),
+        serviceTarget("Ingestion", dependencies: ["IntelliCoreModels"]),
         serviceTarget("TrainingOrchestrator"),
         serviceTarget("Inference", dependencies: ["IntelliCoreNumerics", "IntelliCoreModels", "IntelliCoreOIP", "IntelliCoreEventBus"]),
         serviceTarget("Monitoring"),

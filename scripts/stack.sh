@@ -138,7 +138,7 @@ create_topics() {
   # The prediction topics have one partition here: Tansu's cost is per partition in every produce
   # and fetch request, and one partition halved the end-to-end latency at 2k/s (docs/benchmarks.md).
   for spec in ingest.raw:8 datasets:4 training.commands:4 training.events:4 models:4 predictions.requests:1 \
-              predictions.results:1 predictions.feedback:4 monitoring.alerts:4 billing:4 tenants:4 audit:4 deadletter:4; do
+              predictions.results:1 predictions.replies:1 predictions.feedback:4 monitoring.alerts:4 billing:4 tenants:4 audit:4 deadletter:4; do
     name="${INTELLICORE_TOPIC_PREFIX:-}intellicore.${spec%%:*}"; parts="${spec##*:}"
     "$TANSU_BIN" topic create "$name" --partitions "$parts" --broker "tcp://127.0.0.1:$KAFKA_PORT" \
       >>"$DIR/logs/topics.log" 2>&1 || grep -qi exist "$DIR/logs/topics.log" || die "creating $name failed; see $DIR/logs/topics.log"

@@ -15,7 +15,8 @@ extension InferenceService {
         let loader = ModelLoader(models: LoadedModelCache(budgetBytes: settings.modelMemoryBytes), store: store)
         let processor = PredictionProcessor(
             registry: registry,
-            decoder: RequestDecoder(maxRequestBytes: settings.maxRequestBytes),
+            decoder: RequestDecoder(maxRequestBytes: settings.maxRequestBytes, replyTopic: context.configuration.topics[.predictionReplies],
+                                    metrics: metrics),
             loader: loader,
             cache: CachedResults(cache: context.cache, ttlSeconds: settings.cacheTTLSeconds, metrics: metrics),
             compute: BatchCompute(backend: backend, metrics: metrics, logger: context.logger),

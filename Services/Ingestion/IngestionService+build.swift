@@ -2,8 +2,9 @@ import IntelliCoreServiceKit
 import ServiceLifecycle
 
 extension IngestionService {
-    /// Pins the platform administrator's key from configuration and registers the HTTP routes
-    /// behind the per-key rate limit;
+    /// Pins the platform administrator's key from configuration, registers the HTTP routes behind
+    /// the per-key rate limit, and assembles the components in start order: the model catalog
+    /// loaded from the ingestion schema, then the consumers that update it and the reply consumer;
     /// the kit runs the outbox relay and the tenants consumer.
     @Sendable
     static func build(_ context: ServiceContext, settings: IngestionSettings, routes: ServiceRoutes) throws -> [any Service] {
@@ -15,7 +16,29 @@ extension IngestionService {
         let plans = TenantPlans(client: context.postgres, schema: context.schema, logger: context.logger)
         let api = routes.api.group().add(middleware: RateLimitMiddleware(limiter: RateLimiter(cache: context.cache),
                                                                           limits: settings.rateLimits, plans: plans))
+        let catalog = ModelCatalog()
+        let catalogStore = CatalogStore(schema: context.schema)
+        let jobs = JobStore(schema: context.schema)
+        let topics = context.configuration.topics
+        let pending = PendingReplies(capacity: settings.maxInFlight)
+        let replies = ReplyConsumer(consumer: try context.makeConsumer(purpose: "replies"), topic: topics[.predictionReplies],
+                                    pending: pending, health: context.health, logger: context.logger)
+        let predictor = SyncPredictor(producer: context.producer, requestsTopic: topics[.predictionRequests], repliesTopic: topics[.predictionReplies],
+                                      source: context.descriptor.eventSource, pending: pending, replies: replies)
         TenantRoutes(context: context, store: TenantStore(schema: context.schema)).add(to: api)
-        return []
+        CommandRoutes(context: context, catalog: catalog, jobs: jobs).add(to: api)
+        let oip = OIPRoutes(catalog: catalog, predictor: predictor, health: context.health, timeouts: settings.predictTimeouts)
+        oip.addHealth(to: routes.router)
+        oip.add(to: api)
+        let consumers: [any Service] = [
+            try context.eventConsumer(purpose: "models", topics: [.models],
+                                      handlers: CatalogEventsHandler(store: catalogStore, catalog: catalog).handlers),
+            try context.eventConsumer(purpose: "training", topics: [.trainingEvents], handlers: TrainingEventsHandler(store: jobs).handlers),
+            replies,
+            PeriodicTask(name: "idempotency-sweep", interval: .seconds(3600), initialDelay: .seconds(60), logger: context.logger) {
+                try await IdempotentCommand.sweep(context: context)
+            },
+        ]
+        return [CatalogLoader(store: catalogStore, catalog: catalog, client: context.postgres, logger: context.logger, then: consumers)]
     }
 }

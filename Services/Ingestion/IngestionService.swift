@@ -4,7 +4,8 @@ import IntelliCoreServiceKit
 /// speak Kafka. Everything it accepts becomes a domain event through its outbox.
 @main
 enum IngestionService {
-    static let descriptor = ServiceDescriptor(name: "ingestion", schema: "ingestion", defaultHTTPPort: 8081, usesOutbox: true)
+    static let descriptor = ServiceDescriptor(name: "ingestion", schema: "ingestion", defaultHTTPPort: 8081,
+                                               migrations: IngestionMigrations.all, usesOutbox: true)
 
     static func main() async {
         await ServiceRuntime.main(descriptor, settings: IngestionSettings.self, build: build)

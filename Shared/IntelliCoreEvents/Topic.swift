@@ -10,6 +10,9 @@ public enum Topic: String, CaseIterable, Sendable, Codable {
     case models = "intellicore.models"
     case predictionRequests = "intellicore.predictions.requests"
     case predictionResults = "intellicore.predictions.results"
+    /// Answers for callers that wait (the gateway's synchronous predict), each sent to the
+    /// partition its caller reads; see `ReplyHeader`.
+    case predictionReplies = "intellicore.predictions.replies"
     case predictionFeedback = "intellicore.predictions.feedback"
     case monitoringAlerts = "intellicore.monitoring.alerts"
     case billing = "intellicore.billing"
@@ -25,6 +28,7 @@ public enum Topic: String, CaseIterable, Sendable, Codable {
         case .trainingEvents: "job id"
         case .predictionRequests: "model name (or caller's entity key)"
         case .predictionResults: "the request's key (entity or model name), else request id"
+        case .predictionReplies: "as results; the partition is the one the waiting caller named"
         case .predictionFeedback: "request id"
         case .billing, .tenants, .audit: "tenant id"
         case .deadLetter: "original key"

@@ -11,7 +11,7 @@ public struct TrainingRequested: DomainEvent, Hashable {
     public var datasetId: String
     /// nil — the latest sealed version
     public var datasetVersion: Int?
-    /// `linear_regression`, `ridge_regression`, `logistic_regression`, `softmax_regression`, `mlp`
+    /// A `TrainingAlgorithm` raw value.
     public var algorithm: String
     public var target: String
     /// nil — every column but the target

@@ -22,7 +22,7 @@ public struct Migration: Sendable {
 
 extension Migration {
     /// The migrations every service schema starts with (versions 1…99); a service's own start at 100.
-    public static let platform: [Migration] = [platformBaseline, consumerOffsetsAndWorkQueue, tenantsAndKeys]
+    public static let platform: [Migration] = [platformBaseline, consumerOffsetsAndWorkQueue, tenantsAndKeys, idempotencyKeys]
 
     /// Version 1 of every service schema: the transactional outbox and the consumer inbox.
     /// Service migrations start at version 100.
@@ -104,5 +104,22 @@ extension Migration {
             revoked_at timestamptz,
             UNIQUE (tenant_id, key_id)
         )
+        """)
+}
+
+extension Migration {
+    /// Version 4: the answers of commands sent with an `Idempotency-Key`, kept 24 hours, so that a
+    /// retried command returns its first answer and has no second effect.
+    public static let idempotencyKeys = Migration(version: 4, name: "idempotency keys", sql: """
+        CREATE TABLE {schema}.idempotency_keys (
+            tenant_id text NOT NULL,
+            idempotency_key text NOT NULL,
+            request_digest text NOT NULL,
+            status integer,
+            response bytea,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (tenant_id, idempotency_key)
+        );
+        CREATE INDEX idempotency_keys_created_at ON {schema}.idempotency_keys (created_at)
         """)
 }

@@ -31,6 +31,34 @@ import Testing
         #expect(output.deadLetters.isEmpty && output.skipped == 0)
     }
 
+    @Test func aWaitingCallerGetsItsPrimaryAnswerOnItsReplyPartition() async throws {
+        let fixture = try Fixture()
+        func replyHeaders(topic: String, partition: [UInt8] = ReplyHeader.encode(partition: 3)) -> [KafkaHeader] {
+            [KafkaHeader(name: ReplyHeader.replyTopic, string: topic), KafkaHeader(name: ReplyHeader.replyPartition, value: partition),
+             KafkaHeader(name: ReplyHeader.correlationId, value: [1, 2, 3, 4])]
+        }
+        let output = await fixture.process([
+            // Completed (with a shadow), then failed: each primary answer is replied, never a shadow.
+            Fixture.record(Fixture.body(id: "r1"), offset: 0, extraHeaders: replyHeaders(topic: Fixture.replyTopic)),
+            Fixture.record(Fixture.body(id: "r2", model: "nothing"), offset: 1, extraHeaders: replyHeaders(topic: Fixture.replyTopic)),
+            // Another topic, and a partition that is not 4 bytes: answered on the results topic only.
+            Fixture.record(Fixture.body(id: "r3"), offset: 2, extraHeaders: replyHeaders(topic: "intellicore.tenants")),
+            Fixture.record(Fixture.body(id: "r4"), offset: 3, extraHeaders: replyHeaders(topic: Fixture.replyTopic, partition: [3])),
+        ])
+        let replies = output.results.filter { $0.topic == Fixture.replyTopic }.map(Answer.init)
+        let results = output.results.filter { $0.topic == "results" }.map(Answer.init)
+        #expect(output.results.count == replies.count + results.count)
+        try #require(replies.count == 2)
+        #expect(replies.map { $0.header(CloudEventHeader.subject) ?? "" } == ["r1", "r2"])
+        #expect(replies.map(\.type) == [PredictionCompleted.eventType, PredictionFailed.eventType])
+        #expect(replies.allSatisfy { $0.message.partition == 3 && $0.message.headers.value(named: ReplyHeader.correlationId) == [1, 2, 3, 4] })
+        #expect(try replies[0].completed().shadow == false)
+        // The reply is the results topic's answer, byte for byte, with the same ce_id.
+        let r1 = try #require(results.first { $0.header(CloudEventHeader.subject) == "r1" && $0.eventId.hasSuffix("/result") })
+        #expect(r1.message.value == replies[0].message.value && r1.eventId == replies[0].eventId)
+        #expect(results.map { $0.header(CloudEventHeader.subject) ?? "" } == ["r1", "r1", "r2", "r3", "r3", "r4", "r4"])
+    }
+
     @Test func routesByAliasVersionAndTenant() async throws {
         let fixture = try Fixture()
         let output = await fixture.process([

@@ -131,11 +131,11 @@ struct InferenceServiceTests {
         }
         try await h.publish(ModelDeployed(modelName: h.model, alias: "champion", version: 1, trafficPolicy: TrafficPolicy(
             routes: [.init(version: 1, weight: 0.8), .init(version: 2, weight: 0.2)], shadowVersion: 3)), topic: .models, key: h.model)
-        #expect(try await eventually(timeout: .seconds(60)) { await h.get("/v2/models/\(h.model)/ready").0 == 200 })
-        let metadata = await h.get("/v2/models/\(h.model)")
+        #expect(try await eventually(timeout: .seconds(60)) { await h.get("/v1/inference/models/\(h.model)/ready").0 == 200 })
+        let metadata = await h.get("/v1/inference/models/\(h.model)")
         #expect(metadata.0 == 200 && metadata.1.contains("\"input\""))
-        #expect(await h.get("/v2/models/\(h.model)", apiKey: nil).0 == 401, "model metadata needs an API key")
-        #expect(await h.get("/v2/models/\(h.model)", apiKey: "not-a-key").0 == 401)
+        #expect(await h.get("/v1/inference/models/\(h.model)", apiKey: nil).0 == 401, "model metadata needs an API key")
+        #expect(await h.get("/v1/inference/models/\(h.model)", apiKey: "not-a-key").0 == 401)
 
         // 10 000 requests from 10 000 entities.
         let total = 10_000
@@ -333,7 +333,7 @@ struct InferenceServiceTests {
                             topic: .models, key: h.model)
         try await h.publish(ModelDeployed(modelName: h.model, alias: "champion", version: 1,
                                           trafficPolicy: TrafficPolicy(routes: [.init(version: 1, weight: 1)])), topic: .models, key: h.model)
-        #expect(try await eventually(timeout: .seconds(60)) { await h.get("/v2/models/\(h.model)/ready").0 == 200 })
+        #expect(try await eventually(timeout: .seconds(60)) { await h.get("/v1/inference/models/\(h.model)/ready").0 == 200 })
         #expect(await Self.metric("intellicore_cache_available", h) == 1, "the service uses this test's Redis")
 
         func send(_ ids: Range<Int>) async throws {

@@ -11,52 +11,20 @@ import Testing
 /// key issued or revoked at the gateway takes effect on another service's API within seconds.
 @Suite(.serialized, .timeLimit(.minutes(4)))
 struct IngestionServiceTests {
-    static let adminKey = "it-platform-admin-key-0123456789"
+    static let adminKey = GatewayStack.adminKey
 
-    struct Services {
-        let prefix = "it\(UInt32.random(in: 0...UInt32.max))."
-        let ingestionPort: Int
-        let inferencePort: Int
-        var processes: [ChildProcess] = []
-
-        init(env: IntegrationEnvironment) async throws {
-            ingestionPort = try freePort()
-            inferencePort = try freePort()
-            let prefix = self.prefix
-            try await env.admin().createTopics(Topic.allCases.map { KafkaTopicSpec(name: prefix + $0.rawValue, partitions: 2) })
-            for (service, port) in [("ingestion", ingestionPort), ("inference", inferencePort)] {
-                var environment = ProcessInfo.processInfo.environment
-                environment["SERVICE_HTTP_PORT"] = String(port)
-                environment["INTELLICORE_TOPIC_PREFIX"] = prefix
-                environment["INGESTION_ADMIN_KEY"] = IngestionServiceTests.adminKey
-                environment["INGESTION_RATE_LIMITS"] = "default=1000:1000,tiny=0.05:2"
-                environment["LOG_LEVEL"] = "warning"
-                processes.append(try ChildProcess(executable: "\(env.binaries!)/\(service)", arguments: [], environment: environment,
-                                                  logPath: NSTemporaryDirectory() + "it-\(service)-\(port).log"))
-            }
-        }
-    }
-
-    static func http(_ method: String, port: Int, _ path: String, key: String?, body: String? = nil) async -> (status: Int, body: String) {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
-        request.httpMethod = method
-        if let key { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
-        if let body {
-            request.httpBody = Data(body.utf8)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        guard let (data, response) = try? await URLSession.shared.data(for: request) else { return (0, "") }
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    static func http(_ method: String, port: Int, _ path: String, key: String?, body: String? = nil) async -> GatewayStack.HTTPAnswer {
+        await GatewayStack.http(method, port: port, path, key: key, body: body)
     }
 
     @Test func tenantsAndKeysFromTheGatewayReachAnotherService() async throws {
         let env = try IntegrationEnvironment.load()
         try #require(env.binaries != nil, "INTELLICORE_BIN must point at the built executables")
-        let services = try await Services(env: env)
+        let services = try await GatewayStack(env: env)
         let (gateway, inference) = (services.ingestionPort, services.inferencePort)
         for port in [gateway, inference] {
             #expect(try await eventually(timeout: .seconds(60)) { await Self.http("GET", port: port, "/health/ready", key: nil).status == 200 },
-                    "not ready: \(services.processes.map { $0.output.suffix(1500) })")
+                    "not ready: \(services.logs)")
         }
         let tenant = "acme-\(UInt32.random(in: 0...UInt32.max))"
         let newTenant = #"{"tenant_id":"\#(tenant)","name":"Acme","plan":"free"}"#
@@ -80,7 +48,7 @@ struct IngestionServiceTests {
         #expect(key.hasPrefix("ic_") && key.count == 46 && fields["role"] as? String == "developer")
         let issuedAt = ContinuousClock.now
         // Authenticated on inference: an unknown model of the caller's tenant is a 404, not a 401.
-        #expect(try await eventually(timeout: .seconds(30)) { await Self.http("GET", port: inference, "/v2/models/none", key: key).status == 404 })
+        #expect(try await eventually(timeout: .seconds(30)) { await Self.http("GET", port: inference, "/v1/inference/models/none", key: key).status == 404 })
         let issueLatency = ContinuousClock.now - issuedAt
         // A developer is not an admin: no tenants, no keys.
         #expect(await Self.http("POST", port: gateway, "/v1/tenants", key: key, body: #"{"tenant_id":"evil","name":"x","plan":"free"}"#).status == 403)
@@ -91,7 +59,7 @@ struct IngestionServiceTests {
         let tenantAdmin = try #require((try JSONSerialization.jsonObject(with: Data(adminIssued.body.utf8)) as? [String: Any])?["key"] as? String)
         // A second key, once inference's consumers are settled: the steady-state figure.
         let secondIssuedAt = ContinuousClock.now
-        #expect(try await eventually(timeout: .seconds(30)) { await Self.http("GET", port: inference, "/v2/models/none", key: tenantAdmin).status == 404 })
+        #expect(try await eventually(timeout: .seconds(30)) { await Self.http("GET", port: inference, "/v1/inference/models/none", key: tenantAdmin).status == 404 })
         let secondIssueLatency = ContinuousClock.now - secondIssuedAt
         #expect(await Self.http("POST", port: gateway, "/v1/tenants/other-tenant/keys", key: tenantAdmin, body: #"{"role":"viewer"}"#).status == 404)
         #expect(await Self.http("POST", port: gateway, "/v1/tenants", key: tenantAdmin, body: #"{"tenant_id":"x2","name":"x","plan":"free"}"#).status == 403)
@@ -100,7 +68,7 @@ struct IngestionServiceTests {
         #expect(await Self.http("DELETE", port: gateway, "/v1/tenants/\(tenant)/keys/\(keyId)", key: tenantAdmin).status == 204)
         let revokedAt = ContinuousClock.now
         #expect(await Self.http("POST", port: gateway, "/v1/tenants/\(tenant)/keys", key: key, body: #"{"role":"viewer"}"#).status == 401)
-        #expect(try await eventually(timeout: .seconds(30)) { await Self.http("GET", port: inference, "/v2/models/none", key: key).status == 401 })
+        #expect(try await eventually(timeout: .seconds(30)) { await Self.http("GET", port: inference, "/v1/inference/models/none", key: key).status == 401 })
         let revokeLatency = ContinuousClock.now - revokedAt
         #expect(await Self.http("DELETE", port: gateway, "/v1/tenants/\(tenant)/keys/\(keyId)", key: tenantAdmin).status == 404)
         // Listed a page at a time: ids, roles and times, never a key or its hash.
@@ -149,7 +117,6 @@ struct IngestionServiceTests {
         #expect(statuses == [200, 200, 429], "\(statuses)")
         #expect(retryAfter.flatMap(Int.init).map { $0 >= 1 && $0 <= 20 } == true, "Retry-After: \(retryAfter ?? "none")")
 
-        for process in services.processes { process.signal(SIGTERM) }
-        for process in services.processes { #expect(try await process.waitForExit(timeout: .seconds(20))) }
+        #expect(try await services.stop())
     }
 }

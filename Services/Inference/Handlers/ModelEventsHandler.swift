@@ -14,7 +14,7 @@ struct ModelEventsHandler: Sendable {
     var handlers: EventHandlers {
         var handlers = EventHandlers()
         handlers.on(ModelVersionRegistered.self) { event, registered, transaction in
-            let tenant = try Self.tenant(of: event)
+            let tenant = try event.owningTenant()
             guard registered.tenantId == tenant else {
                 throw EventRejection("ModelVersionRegistered for tenant \(registered.tenantId) arrived with ce_tenantid \(tenant)")
             }
@@ -32,7 +32,7 @@ struct ModelEventsHandler: Sendable {
                                                                            "tenant.id": "\(tenant)"])
         }
         handlers.on(ModelDeployed.self) { event, deployed, transaction in
-            let model = ModelKey(tenant: try Self.tenant(of: event), model: deployed.modelName)
+            let model = ModelKey(tenant: try event.owningTenant(), model: deployed.modelName)
             let policy = deployed.trafficPolicy.routes.isEmpty ? TrafficPolicy.single(deployed.version) : deployed.trafficPolicy
             try await store.saveDeployment(model, alias: deployed.alias, version: deployed.version, policy: policy, on: transaction.connection)
             transaction.afterCommit { registry.deploy(model, alias: deployed.alias, policy: policy) }
@@ -40,25 +40,19 @@ struct ModelEventsHandler: Sendable {
                                                                     "model.alias": "\(deployed.alias)", "traffic": "\(policy)"])
         }
         handlers.on(ModelRolledBack.self) { event, rollback, transaction in
-            let model = ModelKey(tenant: try Self.tenant(of: event), model: rollback.modelName)
+            let model = ModelKey(tenant: try event.owningTenant(), model: rollback.modelName)
             let policy = TrafficPolicy.single(rollback.toVersion)
             try await store.saveDeployment(model, alias: rollback.alias, version: rollback.toVersion, policy: policy, on: transaction.connection)
             transaction.afterCommit { registry.deploy(model, alias: rollback.alias, policy: policy) }
         }
         handlers.on(ModelRetired.self) { event, retired, transaction in
-            let key = ModelVersionKey(tenant: try Self.tenant(of: event), model: retired.modelName, version: retired.version)
+            let key = ModelVersionKey(tenant: try event.owningTenant(), model: retired.modelName, version: retired.version)
             try await store.retire(key, on: transaction.connection)
             transaction.afterCommit { registry.retire(key) }
         }
         return handlers
     }
 
-    static func tenant(of event: CloudEvent) throws -> String {
-        guard let tenant = event.tenantId, !tenant.isEmpty else {
-            throw EventRejection("\(event.type) has no ce_tenantid: every model belongs to a tenant")
-        }
-        return tenant
-    }
 }
 
 /// Tenants over their prediction quota, from billing's `QuotaExceeded` / `QuotaRestored`.

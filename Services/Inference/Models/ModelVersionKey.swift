@@ -1,10 +1,4 @@
-/// A model's identity: two tenants may each have a model of the same name.
-struct ModelKey: Hashable, Sendable, CustomStringConvertible {
-    let tenant: String
-    let model: String
-
-    var description: String { "\(tenant)/\(model)" }
-}
+import IntelliCoreEvents
 
 /// One version of one tenant's model: the unit of loading, batching and result caching.
 struct ModelVersionKey: Hashable, Sendable {

@@ -73,10 +73,22 @@ struct AnswerEncoder: Sendable {
         var results: [KafkaProducerMessage] = []
         results.reserveCapacity(requests.count)
         for index in requests.indices {
-            if let answer = primary[index] { results.append(answer) }
+            if let answer = primary[index] {
+                results.append(answer)
+                if let reply = requests[index].reply { results.append(Self.reply(answer, to: reply)) }
+            }
             if let answer = shadows[index] { results.append(answer) }
         }
         return results
+    }
+
+    /// The same answer for the caller waiting on `address`, its correlation id attached.
+    static func reply(_ answer: KafkaProducerMessage, to address: ReplyAddress) -> KafkaProducerMessage {
+        var reply = answer
+        reply.topic = address.topic
+        reply.partition = address.partition
+        reply.headers.append(KafkaHeader(name: ReplyHeader.correlationId, value: address.correlationId))
+        return reply
     }
 
     private func message(for request: PredictionRequest, completed: Bool, shadow: Bool, protobuf: Bool, shared: SharedHeaders,

@@ -14,6 +14,8 @@ final class InferenceMetrics: Sendable {
     let deliveryWait = Metrics.Timer(label: "intellicore_inference_delivery_wait_seconds", preferredDisplayUnit: .seconds)
     /// Result-cache writes dropped because too many were already pending (Redis slow or down).
     let cacheWritesSkipped = Counter(label: "intellicore_inference_cache_writes_skipped_total")
+    /// Requests whose reply headers named another topic or no valid partition or correlation.
+    let repliesRefused = Counter(label: "intellicore_inference_replies_refused_total")
     /// Turning one consumed batch into answers (decode, route, cache, compute, encode).
     let processing = Metrics.Timer(label: "intellicore_inference_batch_processing_seconds", preferredDisplayUnit: .seconds)
     /// Counters per (model, version, shadow), made once: creating one is a registry lookup.

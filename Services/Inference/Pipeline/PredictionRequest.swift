@@ -21,6 +21,8 @@ struct PredictionRequest {
     let model: String?
     /// The decoded body; nil when decoding failed.
     let body: OIPRequest?
+    /// Where a waiting caller reads its answer (request-reply headers), when it named one.
+    let reply: ReplyAddress?
     var failure: PredictionFailure?
 
     /// The tenant, as the header names it ("" when the record has none).
@@ -29,6 +31,13 @@ struct PredictionRequest {
     mutating func fail(_ code: PredictionFailureCode, _ message: String, version: Int? = nil) {
         failure = PredictionFailure(code: code, message: message, version: version)
     }
+}
+
+/// Where the primary answer goes once more for a caller that waits for it (`ReplyHeader`).
+struct ReplyAddress: Equatable {
+    let topic: String
+    let partition: Int32
+    let correlationId: [UInt8]
 }
 
 /// Why a request is answered with `PredictionFailed`.

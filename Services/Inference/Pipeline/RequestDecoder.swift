@@ -14,6 +14,16 @@ struct RequestDecoder {
     }
 
     let maxRequestBytes: Int
+    /// The one reply topic honoured (the platform's replies topic): a request cannot make
+    /// inference write to any other topic.
+    let replyTopic: String
+    let metrics: InferenceMetrics?
+
+    init(maxRequestBytes: Int, replyTopic: String, metrics: InferenceMetrics? = nil) {
+        self.maxRequestBytes = maxRequestBytes
+        self.replyTopic = replyTopic
+        self.metrics = metrics
+    }
 
     func decode(_ messages: [KafkaConsumerMessage], positions: some Collection<Int>, batchStart: Double) -> Batch {
         var batch = Batch()
@@ -76,6 +86,21 @@ struct RequestDecoder {
         return PredictionRequest(
             eventId: eventId, tenantHeader: message.header(named: CloudEventHeader.tenantId), key: message.key,
             received: message.timestampMilliseconds.map { Double($0) / 1000 } ?? batchStart, protobuf: protobuf,
-            id: body.map { $0.id.isEmpty ? fallbackId : $0.id } ?? fallbackId, model: body?.modelName, body: body, failure: failure)
+            id: body.map { $0.id.isEmpty ? fallbackId : $0.id } ?? fallbackId, model: body?.modelName, body: body,
+            reply: reply(of: message), failure: failure)
+    }
+
+    /// The reply address of a request-reply record: all three headers, the honoured topic and a
+    /// valid partition. A record with some of them but not a usable address is answered on the
+    /// results topic only, and counted.
+    private func reply(of message: KafkaConsumerMessage) -> ReplyAddress? {
+        guard let topic = message.headerBytes(named: ReplyHeader.replyTopic) else { return nil }
+        guard topic.elementsEqual(replyTopic.utf8),
+              let partition = message.headerBytes(named: ReplyHeader.replyPartition).flatMap(ReplyHeader.decode(partition:)),
+              let correlation = message.headerBytes(named: ReplyHeader.correlationId), !correlation.isEmpty else {
+            metrics?.repliesRefused.increment()
+            return nil
+        }
+        return ReplyAddress(topic: replyTopic, partition: partition, correlationId: Array(correlation))
     }
 }

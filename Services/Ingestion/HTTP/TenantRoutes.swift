@@ -49,13 +49,15 @@ struct TenantRoutes: Sendable {
                     throw APIError.conflict("tenant \(tenant.tenantId) already exists", details: ["tenant_id": tenant.tenantId])
                 }
                 _ = try await transaction.publish(tenant, key: tenant.tenantId, subject: tenant.tenantId, tenantId: tenant.tenantId)
+                try await transaction.audit(.tenantCreate, by: caller, tenant: tenant.tenantId, resource: "tenants/\(tenant.tenantId)",
+                                            details: ["plan": .string(tenant.plan)])
             }
             return try JSONResponse.make(.created, ["tenant_id": tenant.tenantId, "name": tenant.name, "plan": tenant.plan])
         }
 
         api.post("/v1/tenants/:tenant/keys") { request, context in
             let tenant = try context.parameters.require("tenant")
-            _ = try PlatformAdmin.requireAdmin(of: tenant, context)
+            let caller = try PlatformAdmin.requireAdmin(of: tenant, context)
             let body = try await JSONRequestBody.decode(NewKey.self, from: request, context: context)
             guard let role = APIKeyRole(rawValue: body.role) else {
                 throw APIError.unprocessable("role must be one of \(APIKeyRole.allCases.map(\.rawValue).joined(separator: ", "))",
@@ -70,6 +72,8 @@ struct TenantRoutes: Sendable {
                 }
                 try await store.issue(issued, on: transaction.connection, logger: transaction.logger)
                 _ = try await transaction.publish(issued, key: tenant, subject: issued.keyId, tenantId: tenant)
+                try await transaction.audit(.apiKeyIssue, by: caller, tenant: tenant, resource: "tenants/\(tenant)/keys/\(issued.keyId)",
+                                            details: ["role": .string(role.rawValue)])
                 transaction.afterCommit {
                     directory.issue(hash: issued.keyHash, caller: Caller(tenantId: tenant, keyId: issued.keyId, role: role))
                 }
@@ -92,13 +96,14 @@ struct TenantRoutes: Sendable {
 
         api.delete("/v1/tenants/:tenant/keys/:key") { _, context in
             let tenant = try context.parameters.require("tenant"), keyId = try context.parameters.require("key")
-            _ = try PlatformAdmin.requireAdmin(of: tenant, context)
+            let caller = try PlatformAdmin.requireAdmin(of: tenant, context)
             let directory = self.context.apiKeys
             try await self.context.transaction { transaction in
                 guard try await store.revoke(tenant: tenant, keyId: keyId, on: transaction.connection, logger: transaction.logger) else {
                     throw APIError.notFound("tenant \(tenant) has no active key \(keyId)")
                 }
                 _ = try await transaction.publish(ApiKeyRevoked(tenantId: tenant, keyId: keyId), key: tenant, subject: keyId, tenantId: tenant)
+                try await transaction.audit(.apiKeyRevoke, by: caller, tenant: tenant, resource: "tenants/\(tenant)/keys/\(keyId)")
                 transaction.afterCommit { directory.revoke(tenantId: tenant, keyId: keyId) }
             }
             return Response(status: .noContent)

@@ -17,6 +17,17 @@ public struct EventRejection: Error, Sendable, CustomStringConvertible {
     public var description: String { reason }
 }
 
+extension CloudEvent {
+    /// The tenant the event belongs to (`ce_tenantid`); an event about a tenant's resource
+    /// without one is rejected to the dead-letter topic.
+    public func owningTenant() throws(EventRejection) -> String {
+        guard let tenantId, !tenantId.isEmpty else {
+            throw EventRejection("\(type) has no ce_tenantid: every model, job and key belongs to a tenant")
+        }
+        return tenantId
+    }
+}
+
 /// Consumes platform events in a consumer group: at-least-once delivery, effectively-once effects.
 ///
 /// Per record: undecodable envelopes and payloads go to the dead letter topic; types without a

@@ -10,6 +10,12 @@ public enum JSONRequestBody {
 
     public static func decode<Value: Decodable>(_ type: Value.Type, from request: Request, context: some RequestContext,
                                                 limit: Int = defaultLimit) async throws -> Value {
+        try decode(type, from: try await bytes(of: request, limit: limit))
+    }
+
+    /// The body's bytes, checked for media type, size and UTF-8 but not yet decoded (a command
+    /// fingerprints them for its idempotency key). An empty body is refused unless `allowEmpty`.
+    public static func bytes(of request: Request, limit: Int = defaultLimit, allowEmpty: Bool = false) async throws -> Data {
         if let contentType = request.headers[.contentType],
            !contentType.lowercased().hasPrefix("application/json") {
             throw APIError.unsupportedMediaType("the body must be application/json, not \(contentType)")
@@ -21,9 +27,20 @@ public enum JSONRequestBody {
             throw APIError.payloadTooLarge("the body is larger than \(limit) bytes")
         }
         let bytes = Data(buffer: buffer)
-        guard !bytes.isEmpty else { throw APIError.badRequest("the body is empty; a JSON object is required", code: "invalid_json") }
+        guard !bytes.isEmpty || allowEmpty else {
+            throw APIError.badRequest("the body is empty; a JSON object is required", code: "invalid_json")
+        }
         guard String(data: bytes, encoding: .utf8) != nil else {
             throw APIError.badRequest("the body is not valid UTF-8", code: "invalid_json")
+        }
+        return bytes
+    }
+
+    /// Decodes bytes `bytes(of:)` returned, with the same errors as `decode(_:from:context:)`.
+    public static func decode<Value: Decodable>(_ type: Value.Type, from bytes: Data) throws -> Value {
+        guard !bytes.isEmpty else { throw APIError.badRequest("the body is empty; a JSON object is required", code: "invalid_json") }
+        if let closed = Value.self as? any ClosedJSONObject.Type {
+            try refuseUnknownFields(bytes, known: closed.fields)
         }
         do {
             // Field names as clients write them: body types spell out their snake_case keys, so an
@@ -31,6 +48,16 @@ public enum JSONRequestBody {
             return try JSONDecoder().decode(Value.self, from: bytes)
         } catch let error as DecodingError {
             throw Self.apiError(error)
+        }
+    }
+
+    /// A 422 naming the first top-level field that is not in `known` (a mistyped optional field
+    /// would otherwise be ignored without a word).
+    static func refuseUnknownFields(_ bytes: Data, known: Set<String>) throws {
+        guard let object = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any] else { return }
+        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            throw APIError.unprocessable("\(unknown) is not a field of this request; the fields are \(known.sorted().joined(separator: ", "))",
+                                         code: "unknown_field", details: ["field": unknown])
         }
     }
 
@@ -66,5 +93,19 @@ public enum JSONRequestBody {
         case is Bool.Type: "true or false"
         default: type is any Collection.Type ? "an array" : "an object"
         }
+    }
+}
+
+/// A request body whose top-level fields are all known: any other field is refused with a 422
+/// (`unknown_field`) instead of being ignored. Commands use it, where a mistyped optional field
+/// would silently change what happens.
+public protocol ClosedJSONObject: Decodable {
+    static var fields: Set<String> { get }
+}
+
+extension ClosedJSONObject where Self: Decodable {
+    /// The names of a body type whose `CodingKeys` list every field.
+    public static func fieldNames<Keys: CodingKey & CaseIterable>(_ keys: Keys.Type) -> Set<String> {
+        Set(keys.allCases.map(\.stringValue))
     }
 }

@@ -12,6 +12,8 @@ struct ProcessorFixture {
     static let acmeChurn = ModelKey(tenant: "acme", model: "churn")
     static let otherChurn = ModelKey(tenant: "other", model: "churn")
     static let ghost = ModelKey(tenant: "acme", model: "ghost")
+    /// The replies topic the processor honours.
+    static let replyTopic = "replies"
 
     let registry = ModelRegistry()
     let cache = InMemoryResultCache()
@@ -47,7 +49,7 @@ struct ProcessorFixture {
         let logger = Logger(label: "test")
         processor = PredictionProcessor(
             registry: registry,
-            decoder: RequestDecoder(maxRequestBytes: maxRequestBytes),
+            decoder: RequestDecoder(maxRequestBytes: maxRequestBytes, replyTopic: Self.replyTopic),
             loader: ModelLoader(models: LoadedModelCache(budgetBytes: 1 << 20), store: artifacts),
             cache: CachedResults(cache: cache, ttlSeconds: cacheTTLSeconds, metrics: metrics),
             compute: BatchCompute(backend: backend, metrics: metrics, logger: logger),
@@ -68,7 +70,7 @@ struct ProcessorFixture {
     /// A binary-mode `PredictionRequested` record; `without` drops headers, `replacing` sets them.
     static func record(_ body: String, offset: Int64, tenant: String? = "acme", key: String? = nil,
                        type: String = PredictionRequested.eventType, without: Set<String> = [],
-                       replacing: [String: String] = [:]) -> KafkaConsumerMessage {
+                       replacing: [String: String] = [:], extraHeaders: [KafkaHeader] = []) -> KafkaConsumerMessage {
         var headers: [(String, String)] = [
             (CloudEventHeader.specVersion, CloudEvent.specVersion), (CloudEventHeader.id, "event-\(offset)"),
             (CloudEventHeader.source, "/tests"), (CloudEventHeader.type, type),
@@ -77,7 +79,7 @@ struct ProcessorFixture {
         if let tenant { headers.append((CloudEventHeader.tenantId, tenant)) }
         headers = headers.filter { !without.contains($0.0) }.map { ($0.0, replacing[$0.0] ?? $0.1) }
         return KafkaConsumerMessage(topic: "requests", partition: 0, offset: offset, key: key.map { Array($0.utf8) },
-                                    value: Array(body.utf8), headers: headers.map { KafkaHeader(name: $0.0, string: $0.1) })
+                                    value: Array(body.utf8), headers: headers.map { KafkaHeader(name: $0.0, string: $0.1) } + extraHeaders)
     }
 
     func process(_ messages: [KafkaConsumerMessage]) async -> PredictionProcessor.Output {

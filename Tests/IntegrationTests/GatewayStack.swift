@@ -1,0 +1,115 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import IntelliCoreEventBus
+import IntelliCoreEvents
+import IntelliCoreKafka
+
+/// The ingestion gateway and inference as child processes on their own topics (a random prefix),
+/// with the platform administrator's key, and an HTTP client for them.
+struct GatewayStack {
+    static let adminKey = "it-platform-admin-key-0123456789"
+
+    let env: IntegrationEnvironment
+    let prefix = "it\(UInt32.random(in: 0...UInt32.max))."
+    let ingestionPort: Int
+    let inferencePort: Int
+    var processes: [String: ChildProcess] = [:]
+
+    init(env: IntegrationEnvironment, services: [String] = ["ingestion", "inference"], environment overrides: [String: String] = [:]) async throws {
+        self.env = env
+        ingestionPort = try freePort()
+        inferencePort = try freePort()
+        let prefix = self.prefix
+        try await env.admin().createTopics(Topic.allCases.map { KafkaTopicSpec(name: prefix + $0.rawValue, partitions: 2) })
+        for service in services {
+            let port = service == "ingestion" ? ingestionPort : inferencePort
+            var environment = ProcessInfo.processInfo.environment
+            environment["SERVICE_HTTP_PORT"] = String(port)
+            environment["INTELLICORE_TOPIC_PREFIX"] = prefix
+            environment["INGESTION_ADMIN_KEY"] = Self.adminKey
+            environment["INGESTION_RATE_LIMITS"] = "default=1000:1000,tiny=0.05:2"
+            environment["LOG_LEVEL"] = "warning"
+            environment.merge(overrides) { $1 }
+            processes[service] = try ChildProcess(executable: "\(env.binaries!)/\(service)", arguments: [], environment: environment,
+                                                  logPath: NSTemporaryDirectory() + "it-\(service)-\(port).log")
+        }
+    }
+
+    func topic(_ topic: Topic) -> String { prefix + topic.rawValue }
+
+    var logs: String { processes.map { "\($0.key): \($0.value.output.suffix(1500))" }.joined(separator: "\n") }
+
+    /// Waits until every started service answers `/health/ready` with 200.
+    func ready() async throws -> Bool {
+        for port in processes.keys.map({ $0 == "ingestion" ? ingestionPort : inferencePort }) {
+            guard try await eventually(timeout: .seconds(60), { await Self.http("GET", port: port, "/health/ready", key: nil).status == 200 }) else {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Publishes an event as another service would (straight to Kafka).
+    func publish<Event: DomainEvent>(_ event: Event, key: String, tenant: String?) async throws {
+        let producer = try env.producer()
+        try await producer.send(KafkaProducerMessage(event: try CloudEvent(event, source: "/it", subject: key, tenantId: tenant),
+                                                     topic: topic(Event.topic), key: key))
+        await producer.shutdown()
+    }
+
+    /// Creates a tenant and returns a key of each role.
+    func tenant(_ id: String, plan: String = "free") async throws -> [String: String] {
+        let created = await Self.http("POST", port: ingestionPort, "/v1/tenants", key: Self.adminKey,
+                                      body: #"{"tenant_id":"\#(id)","name":"\#(id)","plan":"\#(plan)"}"#)
+        guard created.status == 201 else { throw SetupError("creating tenant \(id): \(created.status) \(created.body)") }
+        var keys: [String: String] = [:]
+        for role in ["admin", "developer", "viewer"] {
+            let issued = await Self.http("POST", port: ingestionPort, "/v1/tenants/\(id)/keys", key: Self.adminKey, body: #"{"role":"\#(role)"}"#)
+            guard let key = Self.json(issued.body)["key"] as? String else { throw SetupError("issuing a \(role) key: \(issued.body)") }
+            keys[role] = key
+        }
+        return keys
+    }
+
+    func stop() async throws -> Bool {
+        for process in processes.values { process.signal(SIGTERM) }
+        var stopped = true
+        for process in processes.values { stopped = try await process.waitForExit(timeout: .seconds(20)) && stopped }
+        return stopped
+    }
+
+    struct HTTPAnswer {
+        let status: Int
+        let body: String
+        let headers: [String: String]
+
+        var json: [String: Any] { GatewayStack.json(body) }
+        /// `error.code` of an error answer.
+        var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
+    }
+
+    static func http(_ method: String, port: Int, _ path: String, key: String?, body: String? = nil,
+                     headers: [String: String] = [:]) async -> HTTPAnswer {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        request.timeoutInterval = 60
+        if let key { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
+        if let body {
+            request.httpBody = Data(body.utf8)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        guard let (data, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else {
+            return HTTPAnswer(status: 0, body: "", headers: [:])
+        }
+        var fields: [String: String] = [:]
+        for (name, value) in http.allHeaderFields { fields[String(describing: name).lowercased()] = String(describing: value) }
+        return HTTPAnswer(status: http.statusCode, body: String(decoding: data, as: UTF8.self), headers: fields)
+    }
+
+    static func json(_ text: String) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+    }
+}

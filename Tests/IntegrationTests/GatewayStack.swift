@@ -59,7 +59,7 @@ struct GatewayStack {
         await producer.shutdown()
     }
 
-    /// Creates a tenant and returns a key of each role.
+    /// Creates a tenant and returns a key of each role (and its id under `<role>_id`).
     func tenant(_ id: String, plan: String = "free") async throws -> [String: String] {
         let created = await Self.http("POST", port: ingestionPort, "/v1/tenants", key: Self.adminKey,
                                       body: #"{"tenant_id":"\#(id)","name":"\#(id)","plan":"\#(plan)"}"#)
@@ -67,8 +67,11 @@ struct GatewayStack {
         var keys: [String: String] = [:]
         for role in ["admin", "developer", "viewer"] {
             let issued = await Self.http("POST", port: ingestionPort, "/v1/tenants/\(id)/keys", key: Self.adminKey, body: #"{"role":"\#(role)"}"#)
-            guard let key = Self.json(issued.body)["key"] as? String else { throw SetupError("issuing a \(role) key: \(issued.body)") }
+            guard let key = issued.json["key"] as? String, let id = issued.json["key_id"] as? String else {
+                throw SetupError("issuing a \(role) key: \(issued.body)")
+            }
             keys[role] = key
+            keys["\(role)_id"] = id
         }
         return keys
     }

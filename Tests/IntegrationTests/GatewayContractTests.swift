@@ -1,0 +1,71 @@
+import Foundation
+import IntelliCoreEvents
+import Testing
+
+/// schemathesis (PyPI, installed by `scripts/setup.sh`) against the running gateway's own
+/// `/openapi.json` (with inference behind it), authenticated as a tenant administrator with a registered, deployed model:
+/// no 5xx, and every status, content type, header and body as the document says; invalid input
+/// refused with a 4xx, and no route that ignores a missing key.
+@Suite(.timeLimit(.minutes(6)))
+struct GatewayContractTests {
+    @Test func theGatewayKeepsItsOpenAPIContract() async throws {
+        let env = try IntegrationEnvironment.load()
+        try #require(env.binaries != nil, "INTELLICORE_BIN must point at the built executables")
+        let schemathesis = try #require(ProcessInfo.processInfo.environment["SCHEMATHESIS_BIN"],
+                                        "SCHEMATHESIS_BIN must name schemathesis' st (./intellicore test sets it up)")
+        try #require(FileManager.default.isExecutableFile(atPath: schemathesis), "\(schemathesis) is not installed; run scripts/setup.sh")
+        // Inference runs too, so that a valid prediction is answered rather than timed out.
+        let stack = try await GatewayStack(env: env, environment: ["INGESTION_RATE_LIMITS": "default=100000:100000"])
+        #expect(try await stack.ready(), "not ready: \(stack.logs)")
+        let tenant = "contract-\(UInt32.random(in: 0...UInt32.max))"
+        let keys = try await stack.tenant(tenant)
+        let admin = try #require(keys["admin"]), viewerId = try #require(keys["viewer_id"])
+        try await GatewayTests.register(stack, tenant: tenant, model: "churn", version: 1, seed: 5)
+        try await stack.publish(ModelDeployed(modelName: "churn", alias: "champion", version: 1, trafficPolicy: .single(1)), key: "churn", tenant: tenant)
+        #expect(try await eventually(timeout: .seconds(30)) {
+            await GatewayStack.http("GET", port: stack.ingestionPort, "/v2/models/churn", key: admin).status == 200
+        })
+
+        let job = await GatewayStack.http("POST", port: stack.ingestionPort, "/v1/commands/training-jobs", key: admin,
+                                          body: #"{"model_name":"churn","dataset_id":"ds","algorithm":"mlp","target":"y"}"#)
+        let jobId = try #require(job.json["job_id"] as? String, "\(job.body)")
+
+        // Path parameters that exist, so that operations get past 404 to their real logic.
+        let config = NSTemporaryDirectory() + "it-schemathesis-\(stack.ingestionPort).toml"
+        try """
+            [parameters]
+            "path.tenant" = "\(tenant)"
+            "path.model" = "churn"
+            "path.version" = "1"
+            "path.job" = "\(jobId)"
+            "path.key" = "\(viewerId)"
+
+            # Only the platform administrator creates tenants.
+            [[operations]]
+            include-path = "/v1/tenants"
+            headers = { Authorization = "Bearer \(GatewayStack.adminKey)" }
+
+            # The coverage phase crashes inside hypothesis on this body (a CPython 3.11 AST recursion
+            # error while it describes a strategy: schemathesis' own runtime error, not an answer);
+            # fuzzing still tests the operation, and the versioned infer route gets every phase.
+            [[operations]]
+            include-path = "/v2/models/{model}/infer"
+            phases.coverage.enabled = false
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let log = NSTemporaryDirectory() + "it-schemathesis-\(stack.ingestionPort).log"
+        let run = try ChildProcess(executable: schemathesis, arguments: [
+            "--config-file", config, "run", "http://127.0.0.1:\(stack.ingestionPort)/openapi.json",
+            "--header", "Authorization: Bearer \(admin)",
+            "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,"
+                + "response_schema_conformance,negative_data_rejection,ignored_auth",
+            "--phases", "examples,coverage,fuzzing", "--max-examples", "40", "--seed", "20261122",
+            "--generation-database", "none", "--workers", "2", "--request-timeout", "10", "--no-color",
+        ], environment: ProcessInfo.processInfo.environment, logPath: log)
+        let finished = try await run.waitForExit(timeout: .seconds(300))
+        let output = run.output
+        print("GatewayContractTests: schemathesis finished=\(finished), wait status \(run.exitStatus.map(String.init) ?? "none"):\n\(output.suffix(3000))")
+        #expect(finished && run.exitedCleanly, "schemathesis found problems (full output in \(log))")
+        #expect(output.contains("passed"), "schemathesis reported nothing passed: \(output.suffix(500))")
+        #expect(try await stack.stop())
+    }
+}

@@ -33,6 +33,9 @@ struct GatewayContractTests {
         // Path parameters that exist, so that operations get past 404 to their real logic.
         let config = NSTemporaryDirectory() + "it-schemathesis-\(stack.ingestionPort).toml"
         try """
+            [cache]
+            enabled = false
+
             [parameters]
             "path.tenant" = "\(tenant)"
             "path.model" = "churn"

@@ -36,6 +36,7 @@ let package = Package(
         .executable(name: "kafka-benchmark", targets: ["KafkaBenchmark"]),
         .executable(name: "inference-kernel-benchmark", targets: ["InferenceKernelBenchmark"]),
         .executable(name: "inference-benchmark", targets: ["InferenceBenchmark"]),
+        .executable(name: "gateway-benchmark", targets: ["GatewayBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -118,6 +119,8 @@ let package = Package(
                           path: "Benchmarks/InferenceKernelBenchmark", swiftSettings: swiftSettings),
         .executableTarget(name: "InferenceBenchmark", dependencies: ["IntelliCoreModels", "IntelliCoreKafka", "IntelliCoreEventBus", "IntelliCoreEvents", "BenchmarkSupport"],
                           path: "Benchmarks/InferenceBenchmark", swiftSettings: swiftSettings),
+        .executableTarget(name: "GatewayBenchmark", dependencies: ["IntelliCoreModels", "IntelliCoreKafka", "IntelliCoreEventBus", "IntelliCoreEvents", "BenchmarkSupport"],
+                          path: "Benchmarks/GatewayBenchmark", swiftSettings: swiftSettings),
 
         // Test fixtures: processes the integration tests start and kill.
         .executableTarget(name: "OutboxRelayFixture", dependencies: [

@@ -251,5 +251,6 @@ case "${1:-}" in
   down) cmd_down ;;
   status) cmd_status ;;
   env) print_env ;;
-  *) echo "usage: STACK=dev|test $0 up [--services] | down | status | env" >&2; exit 2 ;;
+  port) service_port "${2:?which service}" ;;
+  *) echo "usage: STACK=dev|test $0 up [--services] | down | status | env | port SERVICE" >&2; exit 2 ;;
 esac

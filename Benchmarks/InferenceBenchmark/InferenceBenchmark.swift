@@ -239,32 +239,3 @@ struct Options {
         }
     }
 }
-
-/// CPU seconds that processes spend between its creation and `summary`, from `/proc/PID/stat`.
-struct CPUAccount {
-    let processes: [(name: String, pid: pid_t)]
-    let start: [Double?]
-
-    init(processes: [(String, pid_t?)]) {
-        self.processes = processes.compactMap { name, pid in pid.map { (name, $0) } }
-        start = self.processes.map { Self.cpuSeconds($0.pid) }
-    }
-
-    func summary(per predictions: Int) -> String {
-        let parts = zip(processes, start).compactMap { process, before -> String? in
-            guard let before, let after = Self.cpuSeconds(process.pid), predictions > 0 else { return nil }
-            return String(format: "%@ %.1f µs", process.name, (after - before) / Double(predictions) * 1e6)
-        }
-        return "CPU per prediction: " + (parts.isEmpty ? "(no process ids given)" : parts.joined(separator: ", "))
-    }
-
-    /// User + system time of a process, in seconds (fields 14 and 15 of `/proc/PID/stat`).
-    static func cpuSeconds(_ pid: pid_t) -> Double? {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = text.lastIndex(of: ")") else { return nil }
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        // After the command name: field 3 is at index 0, so utime (14) and stime (15) are at 11 and 12.
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
-}

@@ -34,6 +34,11 @@ extension InferenceService {
                                processor: processor, producer: context.producer, deadLetters: context.deadLetters,
                                maxBatch: settings.maxBatch, workers: settings.workers, logger: context.logger),
         ]
-        return [RoutingStateLoader(store: store, registry: registry, logger: context.logger, then: consumers)]
+        let logger = context.logger
+        return [LoadThenRun("routing state", logger: logger, load: {
+            let snapshot = try await store.loadState()
+            registry.replace(with: snapshot)
+            logger.info("routing state loaded", metadata: ["models": "\(snapshot.versions.count)"])
+        }, then: consumers)]
     }
 }

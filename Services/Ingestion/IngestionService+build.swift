@@ -40,6 +40,11 @@ extension IngestionService {
                 try await IdempotentCommand.sweep(context: context)
             },
         ]
-        return [CatalogLoader(store: catalogStore, catalog: catalog, client: context.postgres, logger: context.logger, then: consumers)]
+        let logger = context.logger, client = context.postgres
+        return [LoadThenRun("model catalog", logger: logger, load: {
+            let models = try await catalogStore.load(client: client, logger: logger)
+            catalog.replace(with: models)
+            logger.info("model catalog loaded", metadata: ["models": "\(models.count)"])
+        }, then: consumers)]
     }
 }

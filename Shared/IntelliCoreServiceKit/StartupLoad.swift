@@ -20,3 +20,28 @@ public enum StartupLoad {
         return false
     }
 }
+
+/// Rebuilds state from the service's own tables (`load`, retried until the database answers),
+/// then runs the components that read and update that state: none of them may start before the
+/// state it updates is in place.
+public struct LoadThenRun: Service {
+    let what: String
+    let logger: Logger
+    let load: @Sendable () async throws -> Void
+    let then: [any Service]
+
+    public init(_ what: String, logger: Logger, load: @escaping @Sendable () async throws -> Void, then: [any Service]) {
+        self.what = what
+        self.logger = logger
+        self.load = load
+        self.then = then
+    }
+
+    public func run() async throws {
+        guard await StartupLoad.untilDone(what, logger: logger, load) else { return }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in then { group.addTask { try await service.run() } }
+            try await group.waitForAll()
+        }
+    }
+}

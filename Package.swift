@@ -105,7 +105,8 @@ let package = Package(
         ]),
 
         // The five services.
-        serviceTarget("Ingestion", dependencies: ["IntelliCoreModels"], resources: [.copy("HTTP/openapi.json")]),
+        serviceTarget("Ingestion", dependencies: ["IntelliCoreModels", "IntelliCoreNumerics", "CZlib",
+                                                 .product(name: "Crypto", package: "swift-crypto")], resources: [.copy("HTTP/openapi.json")]),
         serviceTarget("TrainingOrchestrator"),
         serviceTarget("Inference", dependencies: ["IntelliCoreNumerics", "IntelliCoreModels", "IntelliCoreOIP", "IntelliCoreEventBus"]),
         serviceTarget("Monitoring"),

@@ -4,8 +4,9 @@ import ServiceLifecycle
 extension IngestionService {
     /// Pins the platform administrator's key from configuration, registers the HTTP routes behind
     /// the per-key rate limit, and assembles the components in start order: the model catalog
-    /// loaded from the ingestion schema, then the consumers that update it and the reply consumer;
-    /// the kit runs the outbox relay and the tenants consumer.
+    /// loaded from the ingestion schema, then the consumers that update it, the raw records
+    /// consumer, the reply consumer and the periodic sweeps (interrupted uploads, idempotency
+    /// keys); the kit runs the outbox relay and the tenants consumer.
     @Sendable
     static func build(_ context: ServiceContext, settings: IngestionSettings, routes: ServiceRoutes) throws -> [any Service] {
         if let adminKey = settings.adminKey {
@@ -25,7 +26,11 @@ extension IngestionService {
                                     pending: pending, health: context.health, logger: context.logger)
         let predictor = SyncPredictor(producer: context.producer, requestsTopic: topics[.predictionRequests], repliesTopic: topics[.predictionReplies],
                                       source: context.descriptor.eventSource, pending: pending, replies: replies)
+        let datasets = DatasetStore(schema: context.schema)
+        let closer = VersionCloser(store: datasets, maxRejectedShare: settings.uploads.maxRejectedShare)
+        let upload = DatasetUpload(context: context, store: datasets, closer: closer, settings: settings.uploads, topic: topics[.datasets])
         TenantRoutes(context: context, store: TenantStore(schema: context.schema)).add(to: api)
+        DatasetRoutes(context: context, store: datasets, closer: closer, upload: upload, sampleLimit: settings.uploads.sampleLimit).add(to: api)
         CommandRoutes(context: context, catalog: catalog, jobs: jobs).add(to: api)
         let oip = OIPRoutes(catalog: catalog, predictor: predictor, health: context.health, timeouts: settings.predictTimeouts)
         oip.addHealth(to: routes.router)
@@ -35,7 +40,12 @@ extension IngestionService {
             try context.eventConsumer(purpose: "models", topics: [.models],
                                       handlers: CatalogEventsHandler(store: catalogStore, catalog: catalog).handlers),
             try context.eventConsumer(purpose: "training", topics: [.trainingEvents], handlers: TrainingEventsHandler(store: jobs).handlers),
+            try context.eventConsumer(purpose: "raw-records", topics: [.ingestRaw],
+                                      handlers: RawRecordsHandler(store: datasets, sampleLimit: settings.uploads.sampleLimit).handlers),
             replies,
+            PeriodicTask(name: "interrupted-uploads", interval: max(.seconds(1), settings.uploads.lease / 2), logger: context.logger) {
+                try await upload.failInterrupted()
+            },
             PeriodicTask(name: "idempotency-sweep", interval: .seconds(3600), initialDelay: .seconds(60), logger: context.logger) {
                 try await IdempotentCommand.sweep(context: context)
             },

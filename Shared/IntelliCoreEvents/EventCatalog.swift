@@ -2,7 +2,8 @@
 public enum EventCatalog {
     public static let all: [any DomainEvent.Type] = [
         RawRecordSubmitted.self,
-        DatasetRegistered.self, DatasetRecordsAppended.self, DataQualityIssueFound.self, DatasetVersionSealed.self,
+        DatasetRegistered.self, DatasetSchemaEvolved.self, DatasetRecordsAppended.self, DataQualityIssueFound.self,
+        DatasetVersionSealed.self, DatasetVersionFailed.self,
         TrainingRequested.self, TrainingCancelRequested.self, ModelDeployRequested.self, ModelRollbackRequested.self,
         ModelTrainingQueued.self, ModelTrainingStarted.self, ModelTrainingProgress.self,
         ModelTrainingCompleted.self, ModelTrainingFailed.self, ModelTrainingCancelled.self,

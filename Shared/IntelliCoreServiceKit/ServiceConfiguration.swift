@@ -95,6 +95,14 @@ public struct EnvironmentReader {
         return number
     }
 
+    public func number(_ name: String, default value: Double, range: ClosedRange<Double>) throws(ConfigurationError) -> Double {
+        guard let text = optionalString(name) else { return value }
+        guard let number = Double(text), range.contains(number) else {
+            throw ConfigurationError(variable: name, message: "must be a number from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
+        }
+        return number
+    }
+
     public func port(_ name: String, default value: Int) throws(ConfigurationError) -> Int {
         try integer(name, default: value, range: 1...65535)
     }

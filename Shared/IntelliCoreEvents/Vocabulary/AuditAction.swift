@@ -7,6 +7,10 @@ public enum AuditAction: String, Sendable, CaseIterable, Codable {
     case trainingCancel = "training.cancel"
     case modelDeploy = "model.deploy"
     case modelRollback = "model.rollback"
+    case datasetRegister = "dataset.register"
+    case datasetEvolve = "dataset.evolve"
+    case datasetUpload = "dataset.upload"
+    case datasetSeal = "dataset.seal"
 }
 
 /// How a command ended, as `AuditRecorded.outcome` says it.

@@ -68,6 +68,13 @@ public struct APIError: HTTPResponseError, Sendable {
         let error: Detail
     }
 
+    /// The JSON body this error answers with (a command that keeps its answer stores it).
+    public var body: [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array((try? encoder.encode(Body(error: .init(code: code, message: message, details: details)))) ?? Data())
+    }
+
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var response = try JSONResponse.make(status, Body(error: .init(code: code, message: message, details: details)))
         if let retryAfterSeconds { response.headers[.retryAfter] = String(retryAfterSeconds) }

@@ -18,12 +18,12 @@ public struct CommandAnswer: Sendable {
         body = try EventCodec.encode(value)
     }
 
-    init(status: HTTPResponse.Status, body: [UInt8]) {
+    public init(status: HTTPResponse.Status, body: [UInt8]) {
         self.status = status
         self.body = body
     }
 
-    func response(replayed: Bool) -> Response {
+    public func response(replayed: Bool) -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if replayed { headers[IdempotentCommand.replayedHeader] = "true" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
@@ -109,7 +109,7 @@ public enum IdempotentCommand {
     }
 
     /// 1–255 visible ASCII characters, or no header.
-    static func idempotencyKey(_ request: Request) throws -> String? {
+    public static func idempotencyKey(_ request: Request) throws -> String? {
         guard let key = request.headers[keyHeader] else { return nil }
         guard !key.isEmpty, key.utf8.count <= 255, key.utf8.allSatisfy({ (33...126).contains($0) }) else {
             throw APIError.badRequest("Idempotency-Key must be 1–255 visible ASCII characters", code: "invalid_idempotency_key",

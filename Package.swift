@@ -140,6 +140,8 @@ let package = Package(
                     path: "Tests/IntelliCoreModelsTests", swiftSettings: swiftSettings),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "IntelliCoreEvents", "IntelliCoreKafka", "IntelliCoreModels", "IntelliCoreNumerics", "IntelliCoreOIP"],
                     path: "Tests/InferenceTests", swiftSettings: swiftSettings),
+        .testTarget(name: "IngestionTests", dependencies: ["Ingestion", "IntelliCoreEvents"],
+                    path: "Tests/IngestionTests", swiftSettings: swiftSettings),
         .testTarget(name: "IntelliCoreNumericsTests", dependencies: ["IntelliCoreNumerics"],
                     path: "Tests/IntelliCoreNumericsTests", swiftSettings: swiftSettings),
         .testTarget(name: "IntelliCoreServiceKitTests", dependencies: [

@@ -11,6 +11,7 @@ import Logging
 /// | `KAFKA_BOOTSTRAP` | `127.0.0.1:19092` (the local dev stack) |
 /// | `KAFKA_LINGER_MS` | `5`: how long produced records wait to share a request (latency against broker load) |
 /// | `INTELLICORE_TOPIC_PREFIX` | empty |
+/// | `INTELLICORE_SCHEMA_PREFIX` | empty: put before the service's PostgreSQL schema name (`it42_ingestion`), so that stacks share one database without sharing tables |
 /// | `POSTGRES_HOST` / `_PORT` / `_USER` / `_PASSWORD` / `_DATABASE` | `127.0.0.1` / `19432` / `intellicore` / `intellicore` / `intellicore` |
 /// | `POSTGRES_MAX_CONNECTIONS` | `10` |
 /// | `REDIS_HOST` / `REDIS_PORT` / `REDIS_PASSWORD` | `127.0.0.1` / `19379` / none |
@@ -22,6 +23,7 @@ public struct ServiceConfiguration: Sendable {
     public var kafkaBootstrap: String
     public var kafkaLingerMilliseconds: Int
     public var topics: TopicNames
+    public var schemaPrefix: String
     public var postgres: PostgresSettings
     public var redis: RedisConfiguration
     public var logLevel: Logger.Level
@@ -34,6 +36,7 @@ public struct ServiceConfiguration: Sendable {
         kafkaBootstrap = reader.string("KAFKA_BOOTSTRAP", default: "127.0.0.1:19092")
         kafkaLingerMilliseconds = try reader.integer("KAFKA_LINGER_MS", default: 5, range: 0...10_000)
         topics = TopicNames(prefix: reader.string("INTELLICORE_TOPIC_PREFIX", default: ""))
+        schemaPrefix = reader.string("INTELLICORE_SCHEMA_PREFIX", default: "")
         postgres = PostgresSettings(
             host: reader.string("POSTGRES_HOST", default: "127.0.0.1"),
             port: try reader.port("POSTGRES_PORT", default: 19432),

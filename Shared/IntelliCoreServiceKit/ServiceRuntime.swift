@@ -85,7 +85,7 @@ public enum ServiceRuntime {
             "db.address": "\(configuration.postgres.host):\(configuration.postgres.port)",
             "redis.address": "\(configuration.redis.host):\(configuration.redis.port)",
         ])
-        let schema = try SchemaName(descriptor.schema)
+        let schema = try SchemaName(configuration.schemaPrefix + descriptor.schema)
         let postgres = configuration.postgres.makeClient(logger: logger)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(
             bootstrapServers: configuration.kafkaBootstrap, clientId: descriptor.name,

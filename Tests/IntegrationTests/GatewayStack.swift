@@ -16,6 +16,7 @@ struct GatewayStack {
     let ingestionPort: Int
     let inferencePort: Int
     var processes: [String: ChildProcess] = [:]
+    private var environments: [String: [String: String]] = [:]
 
     init(env: IntegrationEnvironment, services: [String] = ["ingestion", "inference"], environment overrides: [String: String] = [:]) async throws {
         self.env = env
@@ -28,13 +29,21 @@ struct GatewayStack {
             var environment = ProcessInfo.processInfo.environment
             environment["SERVICE_HTTP_PORT"] = String(port)
             environment["INTELLICORE_TOPIC_PREFIX"] = prefix
+            environment["INTELLICORE_SCHEMA_PREFIX"] = prefix.replacingOccurrences(of: ".", with: "_")
             environment["INGESTION_ADMIN_KEY"] = Self.adminKey
             environment["INGESTION_RATE_LIMITS"] = "default=1000:1000,tiny=0.05:2"
             environment["LOG_LEVEL"] = "warning"
             environment.merge(overrides) { $1 }
-            processes[service] = try ChildProcess(executable: "\(env.binaries!)/\(service)", arguments: [], environment: environment,
-                                                  logPath: NSTemporaryDirectory() + "it-\(service)-\(port).log")
+            environments[service] = environment
+            try start(service)
         }
+    }
+
+    /// Starts `service` (again, after it was killed) with the environment it first had.
+    mutating func start(_ service: String) throws {
+        let port = service == "ingestion" ? ingestionPort : inferencePort
+        processes[service] = try ChildProcess(executable: "\(env.binaries!)/\(service)", arguments: [], environment: environments[service] ?? [:],
+                                              logPath: NSTemporaryDirectory() + "it-\(service)-\(port)-\(UInt16.random(in: 0...UInt16.max)).log")
     }
 
     func topic(_ topic: Topic) -> String { prefix + topic.rawValue }
@@ -95,14 +104,17 @@ struct GatewayStack {
 
     static func http(_ method: String, port: Int, _ path: String, key: String?, body: String? = nil,
                      headers: [String: String] = [:]) async -> HTTPAnswer {
+        await http(method, port: port, path, key: key, data: body.map { Data($0.utf8) }, headers: body == nil ? headers : ["Content-Type": "application/json"].merging(headers) { $1 })
+    }
+
+    /// A request with any body; `headers` name its Content-Type.
+    static func http(_ method: String, port: Int, _ path: String, key: String?, data body: Data?,
+                     headers: [String: String] = [:]) async -> HTTPAnswer {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
         request.timeoutInterval = 60
         if let key { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
-        if let body {
-            request.httpBody = Data(body.utf8)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
+        if let body { request.httpBody = body }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         guard let (data, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else {
             return HTTPAnswer(status: 0, body: "", headers: [:])

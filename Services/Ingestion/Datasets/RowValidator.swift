@@ -32,6 +32,8 @@ struct RowValidator {
     private var parsed: [Parsed]
     private var present: [Bool]
     private var rowProblem = false
+    /// The row as a whole is bad (it does not parse, or has the wrong shape): its fields are not checked.
+    private var wholeRowProblem = false
 
     init(schema: DatasetSchema, sampleLimit: Int) {
         self.schema = schema
@@ -61,6 +63,7 @@ struct RowValidator {
         scratch.removeAll(keepingCapacity: true)
         for index in present.indices { present[index] = false }
         rowProblem = false
+        wholeRowProblem = false
         report.rowsRead += 1
     }
 
@@ -69,6 +72,7 @@ struct RowValidator {
     /// A problem of the whole row.
     mutating func problem(_ rule: DataQualityRule, column: String? = nil, value: String? = nil, message: String) {
         rowProblem = true
+        if column == nil { wholeRowProblem = true }
         report.record(row: row, column: column, rule: rule, value: value, message: message)
     }
 
@@ -166,8 +170,10 @@ struct RowValidator {
     /// Ends the row: appends it to `batch` and counts its values when it had no problem; returns
     /// whether it was accepted.
     mutating func endRow(into batch: inout RecordBatch) -> Bool {
-        for index in columns.indices where !present[index] {
-            null(index, start: scratch.count)
+        if !wholeRowProblem {
+            for index in columns.indices where !present[index] {
+                null(index, start: scratch.count)
+            }
         }
         guard !rowProblem else {
             report.rowsRejected += 1

@@ -52,8 +52,8 @@ enum IngestionMigrations {
                 created_at timestamptz NOT NULL DEFAULT now(),
                 PRIMARY KEY (dataset_id, schema_version)
             );
-            -- status: receiving (an upload runs; heartbeat_at proves it), open (takes raw records),
-            -- sealed, failed. attempt fences an upload: only the request that holds it writes.
+            -- status: receiving (an upload runs, heartbeat_at proves it), open (takes raw records),
+            -- sealed, failed. attempt fences an upload: only the request that holds it writes
             CREATE TABLE {schema}.dataset_versions (
                 dataset_id text NOT NULL REFERENCES {schema}.datasets,
                 version integer NOT NULL,

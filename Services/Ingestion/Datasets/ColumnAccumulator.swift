@@ -10,8 +10,9 @@ struct ColumnAccumulator: Sendable, Codable {
     var mean = 0.0
     /// Sum of squared differences from the mean (Welford's M2).
     var squares = 0.0
-    var minimum = Double.infinity
-    var maximum = -Double.infinity
+    /// nil until the first numeric value (JSON has no infinity).
+    var minimum: Double?
+    var maximum: Double?
     var sketch: QuantileSketch?
     /// Counts by category index (or 0 = false, 1 = true).
     var valueCounts: [Int]?
@@ -35,8 +36,8 @@ struct ColumnAccumulator: Sendable, Codable {
         let delta = value - mean
         mean += delta / Double(count)
         squares += delta * (value - mean)
-        if value < minimum { minimum = value }
-        if value > maximum { maximum = value }
+        if value < minimum ?? .infinity { minimum = value }
+        if value > maximum ?? -.infinity { maximum = value }
         sketch?.add(value)
     }
 
@@ -59,7 +60,7 @@ struct ColumnAccumulator: Sendable, Codable {
                 var quantiles: [String: Double] = [:]
                 for probability in Self.probabilities {
                     // Clamped to the observed range: the sketch answers within 1 % of a value's magnitude.
-                    quantiles[String(probability)] = sketch.quantile(probability).map { min(max($0, minimum), maximum) }
+                    quantiles[String(probability)] = sketch.quantile(probability).map { min(max($0, minimum ?? $0), maximum ?? $0) }
                 }
                 statistics.quantiles = quantiles
             }

@@ -127,7 +127,7 @@ struct DatasetRoutes: Sendable {
 
         api.post("/v1/datasets/:dataset/versions/:version/seal") { request, context in
             let caller = try context.requireCaller(.developer)
-            let datasetId = try context.parameters.require("dataset")
+            let datasetId = try await requireDataset(context, tenant: caller.tenantId).datasetId
             let number = try Self.versionNumber(context)
             return try await IdempotentCommand.run(request, tenant: caller.tenantId, context: self.context, allowEmpty: true) { _, transaction in
                 guard let dataset = try await store.dataset(datasetId, tenant: caller.tenantId, on: transaction.connection, logger: transaction.logger) else {
@@ -168,7 +168,7 @@ struct DatasetRoutes: Sendable {
     }
 
     private func requireVersion(_ context: APIRequestContext, tenant: String) async throws -> VersionRecord {
-        let datasetId = try context.parameters.require("dataset")
+        let datasetId = try await requireDataset(context, tenant: tenant).datasetId
         let number = try Self.versionNumber(context)
         let found = try await self.context.postgres.withConnection { connection in
             try await store.version(datasetId, number, tenant: tenant, on: connection, logger: context.logger)

@@ -37,6 +37,7 @@ let package = Package(
         .executable(name: "inference-kernel-benchmark", targets: ["InferenceKernelBenchmark"]),
         .executable(name: "inference-benchmark", targets: ["InferenceBenchmark"]),
         .executable(name: "gateway-benchmark", targets: ["GatewayBenchmark"]),
+        .executable(name: "dataset-benchmark", targets: ["DatasetBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -122,6 +123,8 @@ let package = Package(
                           path: "Benchmarks/InferenceBenchmark", swiftSettings: swiftSettings),
         .executableTarget(name: "GatewayBenchmark", dependencies: ["IntelliCoreModels", "IntelliCoreKafka", "IntelliCoreEventBus", "IntelliCoreEvents", "BenchmarkSupport"],
                           path: "Benchmarks/GatewayBenchmark", swiftSettings: swiftSettings),
+        .executableTarget(name: "DatasetBenchmark", dependencies: ["IntelliCoreKafka", "IntelliCoreModels", "BenchmarkSupport", .product(name: "Logging", package: "swift-log")],
+                          path: "Benchmarks/DatasetBenchmark", exclude: ["pandas_peer.py"], swiftSettings: swiftSettings),
 
         // Test fixtures: processes the integration tests start and kill.
         .executableTarget(name: "OutboxRelayFixture", dependencies: [

@@ -29,6 +29,10 @@ struct GatewayContractTests {
         let job = await GatewayStack.http("POST", port: stack.ingestionPort, "/v1/commands/training-jobs", key: admin,
                                           body: #"{"model_name":"churn","dataset_id":"ds","algorithm":"mlp","target":"y"}"#)
         let jobId = try #require(job.json["job_id"] as? String, "\(job.body)")
+        // A dataset with a sealed version 1, so that the dataset routes reach their logic.
+        let dataset = try await DatasetTests.register(stack.ingestionPort, key: admin, name: "contract")
+        let sealed = try await DatasetTests.upload(stack.ingestionPort, key: admin, dataset: dataset, Data(DatasetTests.csv(rows: 20).utf8))
+        #expect(sealed.status == 201 && sealed.json["version"] as? Int == 1, "\(sealed.body)")
 
         // Path parameters that exist, so that operations get past 404 to their real logic.
         let config = NSTemporaryDirectory() + "it-schemathesis-\(stack.ingestionPort).toml"
@@ -42,6 +46,7 @@ struct GatewayContractTests {
             "path.version" = "1"
             "path.job" = "\(jobId)"
             "path.key" = "\(viewerId)"
+            "path.dataset" = "\(dataset)"
 
             # Only the platform administrator creates tenants.
             [[operations]]

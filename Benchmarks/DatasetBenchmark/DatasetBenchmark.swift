@@ -1,0 +1,218 @@
+import BenchmarkSupport
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import IntelliCoreKafka
+import IntelliCoreModels
+import Logging
+
+/// A dataset upload through ingestion against a running local platform (`./intellicore dev up`):
+/// a CSV of `--rows` rows × 20 columns (16 numbers, 3 categories, a boolean target) uploaded by
+/// curl, from the first byte sent until ingestion answers — which it does once every
+/// `DatasetRecordsAppended` of the version is acknowledged by the broker and the version is
+/// sealed. Beside it, in the same run on the same broker, the same file read with pandas
+/// `read_csv` and produced as the same batches with confluent-kafka (`pandas_peer.py`).
+/// Prints rows/s for both, their ratio, ingestion's CPU per row and its peak resident memory.
+///   dataset-benchmark --gateway URL --admin-key-file FILE --bootstrap HOST:PORT --python PATH
+///                     [--rows 1000000] [--ingestion-pid P] [--broker-pid P] [--batch-rows 1000]
+@main
+struct DatasetBenchmark {
+    static let categories = [["north", "south", "east", "west"], ["free", "pro", "team", "enterprise", "trial"], ["a", "b", "c", "d", "e", "f", "g", "h"]]
+
+    static func main() async throws {
+        let options = Options(CommandLine.arguments.dropFirst())
+        var logger = Logger(label: "dataset-benchmark")
+        logger.logLevel = .warning
+        let file = try generate(rows: options.rows)
+        let size = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue ?? 0
+        let adminKey = try String(contentsOfFile: options.adminKeyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let run = UInt32.random(in: 0...UInt32.max)
+        let tenant = "dsbench-\(run)"
+        _ = try await http("POST", "\(options.gateway)/v1/tenants", key: adminKey,
+                           body: #"{"tenant_id":"\#(tenant)","name":"dataset benchmark","plan":"bench"}"#, expect: 201)
+        let issued = try await http("POST", "\(options.gateway)/v1/tenants/\(tenant)/keys", key: adminKey, body: #"{"role":"developer"}"#, expect: 201)
+        guard let apiKey = (try JSONSerialization.jsonObject(with: issued) as? [String: Any])?["key"] as? String else {
+            report("the gateway issued no key"); exit(1)
+        }
+        var columns = (1...16).map { #"{"name":"f\#($0)","type":"number"}"# }
+        for (index, values) in categories.enumerated() {
+            columns.append(#"{"name":"c\#(index + 1)","type":"category","categories":[\#(values.map { "\"\($0)\"" }.joined(separator: ","))]}"#)
+        }
+        columns.append(#"{"name":"label","type":"boolean"}"#)
+        let registered = try await http("POST", "\(options.gateway)/v1/datasets", key: apiKey,
+                                        body: #"{"name":"bench","target":"label","columns":[\#(columns.joined(separator: ","))]}"#, expect: 201)
+        guard let dataset = (try JSONSerialization.jsonObject(with: registered) as? [String: Any])?["dataset_id"] as? String else {
+            report("no dataset id"); exit(1)
+        }
+        report(String(format: "dataset benchmark: %d rows × 20 columns, %.1f MB CSV (%@)", options.rows, Double(size) / 1e6, file))
+
+        // 1. Ingestion: curl streams the file; the answer comes once the version is sealed.
+        let cpu = CPUAccount(processes: [("ingestion", options.ingestionPid), ("broker", options.brokerPid)])
+        let memory = MemorySampler(pid: options.ingestionPid)
+        let start = ContinuousClock.now
+        let answer = try runProcess("/usr/bin/curl", ["-sS", "-X", "POST", "-H", "Authorization: Bearer \(apiKey)", "-H", "Content-Type: text/csv",
+                                                      "--data-binary", "@\(file)", "\(options.gateway)/v1/datasets/\(dataset)/versions"])
+        let seconds = elapsedSeconds(since: start)
+        let peak = memory.stop()
+        guard let json = try? JSONSerialization.jsonObject(with: Data(answer.utf8)) as? [String: Any],
+              let accepted = json["rows_accepted"] as? Int, json["status"] as? String == "sealed" else {
+            report("the upload did not seal: \(answer.prefix(500))"); exit(1)
+        }
+        let rate = Double(accepted) / seconds
+        report(String(format: "ingestion: %d rows sealed in %.2f s = %.0f rows/s (%.1f MB/s); %@", accepted, seconds, rate,
+                      Double(size) / 1e6 / seconds, cpu.summary(per: accepted).replacingOccurrences(of: "prediction", with: "row")))
+        if let peak {
+            report(String(format: "ingestion resident memory: %.0f MB before, peak %.0f MB during the upload (sampled every 20 ms)",
+                          peak.before / 1e6, peak.peak / 1e6))
+        }
+
+        // 2. The Python peer on the same file and broker: pandas read_csv, then the same batches with confluent-kafka.
+        let topic = "intellicore.bench.pandas-\(run)"
+        let admin = try KafkaAdmin(bootstrapServers: options.bootstrap, logger: logger)
+        try await admin.createTopics([KafkaTopicSpec(name: topic, partitions: 1)])
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("pandas_peer.py").path
+        let peerOutput = try runProcess(options.python, [script, "--csv", file, "--bootstrap", options.bootstrap, "--topic", topic,
+                                                         "--batch", String(options.batchRows)])
+        guard let peer = try? JSONSerialization.jsonObject(with: Data(peerOutput.utf8)) as? [String: Double],
+              let peerRows = peer["rows"], let peerSeconds = peer["seconds"] else {
+            report("the Python peer failed: \(peerOutput.prefix(500))"); exit(1)
+        }
+        let peerRate = peerRows / peerSeconds
+        report(String(format: "pandas read_csv + confluent-kafka: %.0f rows in %.2f s (read %.2f s, produce %.2f s) = %.0f rows/s",
+                      peerRows, peerSeconds, peer["read_seconds"] ?? 0, peer["produce_seconds"] ?? 0, peerRate))
+        report(String(format: "ratio ingestion / Python: %.2f×", rate / peerRate))
+    }
+
+    /// The benchmark's CSV, made once per row count with a fixed seed and kept in the temporary directory.
+    static func generate(rows: Int) throws -> String {
+        let path = NSTemporaryDirectory() + "intellicore-dataset-bench-\(rows).csv"
+        if FileManager.default.fileExists(atPath: path) { return path }
+        FileManager.default.createFile(atPath: path + ".tmp", contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path + ".tmp"))
+        var generator = SeededGenerator(seed: 7)
+        var text = (1...16).map { "f\($0)" }.joined(separator: ",") + ",c1,c2,c3,label\n"
+        for _ in 0..<rows {
+            for _ in 0..<16 {
+                // Values as people export them: up to 6 significant digits, a sign, a fraction.
+                let value = Int(generator.next() % 2_000_000) - 1_000_000
+                text += value < 0 ? "-" : ""
+                text += String(abs(value) / 1000)
+                text += "."
+                let fraction = abs(value) % 1000
+                text += fraction < 10 ? "00" : fraction < 100 ? "0" : ""
+                text += String(fraction)
+                text += ","
+            }
+            for values in categories {
+                text += values[Int(generator.next() % UInt64(values.count))]
+                text += ","
+            }
+            text += generator.next() % 2 == 0 ? "true\n" : "false\n"
+            if text.utf8.count > 1 << 20 {
+                handle.write(Data(text.utf8))
+                text = ""
+            }
+        }
+        handle.write(Data(text.utf8))
+        try handle.close()
+        try FileManager.default.moveItem(atPath: path + ".tmp", toPath: path)
+        return path
+    }
+
+    static func http(_ method: String, _ url: String, key: String, body: String, expect: Int) async throws -> Data {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = method
+        request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(body.utf8)
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard status == expect else { throw BenchmarkError("\(method) \(url): \(status) \(String(decoding: data, as: UTF8.self))") }
+        return data
+    }
+
+    static func runProcess(_ executable: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: output, as: UTF8.self)
+    }
+}
+
+/// Samples a process's resident memory (`VmRSS`) every 20 ms on its own thread.
+final class MemorySampler: @unchecked Sendable {
+    private let pid: pid_t?
+    private let lock = NSLock()
+    private var peak = 0.0
+    private var running = true
+    private let before: Double?
+    private var thread: Thread?
+
+    init(pid: pid_t?) {
+        self.pid = pid
+        before = pid.flatMap(Self.resident)
+        guard let pid else { return }
+        let thread = Thread { [self] in
+            while lock.withLock({ running }) {
+                if let value = Self.resident(pid) { lock.withLock { peak = max(peak, value) } }
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+        }
+        self.thread = thread
+        thread.start()
+    }
+
+    func stop() -> (before: Double, peak: Double)? {
+        lock.withLock { running = false }
+        guard let before else { return nil }
+        return (before, lock.withLock { max(peak, before) })
+    }
+
+    /// Resident bytes of a process, from `/proc/PID/status`.
+    static func resident(_ pid: pid_t) -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
+        return kilobytes * 1024
+    }
+}
+
+struct BenchmarkError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+struct Options {
+    var gateway = "http://127.0.0.1:8081"
+    var adminKeyFile = ".intellicore/dev/admin-key"
+    var bootstrap = "127.0.0.1:19092"
+    var python = "python3"
+    var rows = 1_000_000
+    var batchRows = 1000
+    var ingestionPid: pid_t?
+    var brokerPid: pid_t?
+
+    init(_ arguments: ArraySlice<String>) {
+        var iterator = arguments.makeIterator()
+        while let flag = iterator.next() {
+            guard let value = iterator.next() else { FileHandle.standardError.write(Data("\(flag) needs a value\n".utf8)); exit(2) }
+            switch flag {
+            case "--gateway": gateway = value
+            case "--admin-key-file": adminKeyFile = value
+            case "--bootstrap": bootstrap = value
+            case "--python": python = value
+            case "--rows": rows = Int(value) ?? rows
+            case "--batch-rows": batchRows = Int(value) ?? batchRows
+            case "--ingestion-pid": ingestionPid = pid_t(value)
+            case "--broker-pid": brokerPid = pid_t(value)
+            default: FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8)); exit(2)
+            }
+        }
+    }
+}

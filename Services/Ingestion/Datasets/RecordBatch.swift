@@ -24,6 +24,27 @@ struct RecordBatch {
         payload.append(contentsOf: #","rows":["#.utf8)
     }
 
+    /// Appends one row, `[v1,v2,…]`: each value is its range of `scratch` (JSON already), or null.
+    mutating func appendRow(_ scratch: [UInt8], ranges: [Range<Int>], isNull: [Bool]) {
+        precondition(ranges.count == isNull.count)
+        if rows > 0 { payload.append(UInt8(ascii: ",")) }
+        payload.append(UInt8(ascii: "["))
+        scratch.withUnsafeBufferPointer { values in
+            for index in ranges.indices {
+                if index > 0 { payload.append(UInt8(ascii: ",")) }
+                if isNull[index] {
+                    payload.append(contentsOf: Self.null)
+                } else {
+                    payload.append(contentsOf: UnsafeBufferPointer(rebasing: values[ranges[index]]))
+                }
+            }
+        }
+        payload.append(UInt8(ascii: "]"))
+        rows += 1
+    }
+
+    private static let null: [UInt8] = Array("null".utf8)
+
     /// Appends one row, `[v1,v2,…]` written by `write`.
     mutating func appendRow(_ write: (inout [UInt8]) -> Void) {
         if rows > 0 { payload.append(UInt8(ascii: ",")) }

@@ -24,6 +24,13 @@ struct RowValidator {
 
     let schema: DatasetSchema
     private let columns: [Column]
+    // The hot path reads these flat arrays: copying a `Column` per field costs retains.
+    private let types: [ColumnType]
+    private let nullable: [Bool]
+    /// Inclusive bounds (±infinity when the column has none).
+    private let lower: [Double]
+    private let upper: [Double]
+    private var isNull: [Bool]
     private(set) var accumulators: [ColumnAccumulator]
     private(set) var report: QualityReport
     /// The current row's encoded values, and where each column's value is in it.
@@ -45,6 +52,11 @@ struct RowValidator {
                 return json
             })
         }
+        types = schema.columns.map(\.type)
+        nullable = schema.columns.map(\.nullable)
+        lower = schema.columns.map { $0.minimum ?? -.infinity }
+        upper = schema.columns.map { $0.maximum ?? .infinity }
+        isNull = Array(repeating: true, count: schema.columns.count)
         accumulators = schema.columns.map(ColumnAccumulator.init)
         report = QualityReport(sampleLimit: sampleLimit)
         ranges = Array(repeating: 0..<0, count: schema.columns.count)
@@ -78,21 +90,23 @@ struct RowValidator {
 
     /// One CSV field: an empty unquoted field is null, and so is `""` in a column that is not text.
     mutating func text(_ bytes: UnsafeBufferPointer<UInt8>, quoted: Bool, column index: Int) {
-        let column = columns[index]
+        let type = types[index]
         present[index] = true
         let start = scratch.count
-        if bytes.isEmpty, !quoted || column.spec.type != .string {
+        if bytes.isEmpty, !quoted || type != .string {
             return null(index, start: start)
         }
-        switch column.spec.type {
+        switch type {
         case .number, .integer:
             guard let number = JSONText.parseNumber(bytes) else {
-                return wrongType(index, bytes, "expected \(column.spec.type == .integer ? "a whole number" : "a number")")
+                return wrongType(index, bytes, "expected \(type == .integer ? "a whole number" : "a number")")
             }
-            guard column.spec.type == .number || Self.isWhole(number.value) else {
+            guard type == .number || Self.isWhole(number.value) else {
                 return wrongType(index, bytes, "expected a whole number")
             }
-            guard inRange(index, number.value, text: bytes) else { return }
+            if number.value < lower[index] || number.value > upper[index] {
+                return outOfRange(index, number.value, text: bytes)
+            }
             if number.isJSON { scratch.append(contentsOf: bytes) } else { JSONText.appendNumber(number.value, to: &scratch) }
             parsed[index] = .number(number.value)
         case .boolean:
@@ -107,14 +121,13 @@ struct RowValidator {
             scratch.append(contentsOf: (value ? "true" : "false").utf8)
             parsed[index] = .index(value ? 1 : 0)
         case .category:
-            guard let category = column.categories.firstIndex(where: { Self.equal($0, bytes) }) else {
+            guard let category = columns[index].categories.firstIndex(where: { Self.equal($0, bytes) }) else {
                 guard JSONText.isUTF8(bytes) else { return invalidUTF8(index) }
-                let value = String(decoding: bytes, as: UTF8.self)
-                problem(.unknownCategory, column: column.spec.name, value: value,
-                        message: "\(value.prefix(40)) is not one of the categories of \(column.spec.name)")
+                let value = String(decoding: bytes, as: UTF8.self), name = schema.columns[index].name
+                problem(.unknownCategory, column: name, value: value, message: "\(value.prefix(40)) is not one of the categories of \(name)")
                 return
             }
-            scratch.append(contentsOf: column.categoriesJSON[category])
+            scratch.append(contentsOf: columns[index].categoriesJSON[category])
             parsed[index] = .index(category)
         case .string:
             guard JSONText.isUTF8(bytes) else { return invalidUTF8(index) }
@@ -126,6 +139,7 @@ struct RowValidator {
             parsed[index] = .other
         }
         ranges[index] = start..<scratch.count
+        isNull[index] = false
     }
 
     /// One JSON field.
@@ -140,7 +154,7 @@ struct RowValidator {
             guard column.spec.type == .number || Self.isWhole(number) else {
                 return wrongValue(index, value, "expected a whole number")
             }
-            guard inRange(index, number, text: nil) else { return }
+            if number < lower[index] || number > upper[index] { return outOfRange(index, number, text: nil) }
             JSONText.appendNumber(number, to: &scratch)
             parsed[index] = .number(number)
         case (.boolean, .bool(let flag)):
@@ -165,6 +179,7 @@ struct RowValidator {
             return wrongValue(index, value, "expected \(Self.describe(column.spec.type))")
         }
         ranges[index] = start..<scratch.count
+        isNull[index] = false
     }
 
     /// Ends the row: appends it to `batch` and counts its values when it had no problem; returns
@@ -180,19 +195,7 @@ struct RowValidator {
             return false
         }
         report.rowsAccepted += 1
-        let scratch = self.scratch, ranges = self.ranges, parsed = self.parsed
-        batch.appendRow { output in
-            output.append(UInt8(ascii: "["))
-            for index in parsed.indices {
-                if index > 0 { output.append(UInt8(ascii: ",")) }
-                if case .null = parsed[index] {
-                    output.append(contentsOf: "null".utf8)
-                } else {
-                    output.append(contentsOf: scratch[ranges[index]])
-                }
-            }
-            output.append(UInt8(ascii: "]"))
-        }
+        batch.appendRow(scratch, ranges: ranges, isNull: isNull)
         for index in parsed.indices {
             switch parsed[index] {
             case .null: accumulators[index].addNull()
@@ -207,31 +210,27 @@ struct RowValidator {
     private mutating func null(_ index: Int, start: Int) {
         parsed[index] = .null
         ranges[index] = start..<start
-        let spec = columns[index].spec
-        if !spec.nullable {
-            problem(.missingValue, column: spec.name, message: "\(spec.name) is required")
+        isNull[index] = true
+        if !nullable[index] {
+            let name = schema.columns[index].name
+            problem(.missingValue, column: name, message: "\(name) is required")
         }
     }
 
-    private mutating func inRange(_ index: Int, _ value: Double, text: UnsafeBufferPointer<UInt8>?) -> Bool {
-        let spec = columns[index].spec
+    private mutating func outOfRange(_ index: Int, _ value: Double, text: UnsafeBufferPointer<UInt8>?) {
+        let spec = schema.columns[index]
+        let shown = text.map { String(decoding: $0, as: UTF8.self) } ?? value.description
         if let minimum = spec.minimum, value < minimum {
-            problem(.outOfRange, column: spec.name, value: text.map { String(decoding: $0, as: UTF8.self) } ?? value.description,
-                    message: "\(spec.name) must be at least \(minimum)")
-            return false
+            problem(.outOfRange, column: spec.name, value: shown, message: "\(spec.name) must be at least \(minimum)")
+        } else {
+            problem(.outOfRange, column: spec.name, value: shown, message: "\(spec.name) must be at most \(spec.maximum ?? .infinity)")
         }
-        if let maximum = spec.maximum, value > maximum {
-            problem(.outOfRange, column: spec.name, value: text.map { String(decoding: $0, as: UTF8.self) } ?? value.description,
-                    message: "\(spec.name) must be at most \(maximum)")
-            return false
-        }
-        return true
     }
 
     private mutating func wrongType(_ index: Int, _ bytes: UnsafeBufferPointer<UInt8>, _ message: String) {
         guard JSONText.isUTF8(bytes) else { return invalidUTF8(index) }
-        let spec = columns[index].spec
-        problem(.wrongType, column: spec.name, value: String(decoding: bytes, as: UTF8.self), message: "\(spec.name): \(message)")
+        let name = schema.columns[index].name
+        problem(.wrongType, column: name, value: String(decoding: bytes, as: UTF8.self), message: "\(name): \(message)")
     }
 
     private mutating func wrongValue(_ index: Int, _ value: JSONValue, _ message: String) {

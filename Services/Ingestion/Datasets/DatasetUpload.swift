@@ -48,7 +48,7 @@ struct DatasetUpload {
             throw APIError.payloadTooLarge("the upload is \(length) bytes; the most this service takes is \(settings.maxBytes)")
         }
         var body = UploadBody(request.body.makeAsyncIterator(), format: format, encoding: encoding, maxBytes: settings.maxBytes,
-                        inflater: encoding == .gzip ? try GzipInflater() : nil)
+                        inflater: encoding == .gzip ? try GzipInflater() : nil, hashed: key != nil)
 
         // The start of the body, until the format's preamble (the CSV header) is whole.
         var start: [UInt8] = []
@@ -214,7 +214,7 @@ struct DatasetUpload {
         return nil
     }
 
-    private func seal(dataset: DatasetRecord, version: Int, attempt: UUID, sink: RowSink, bytes: Int, digest: String,
+    private func seal(dataset: DatasetRecord, version: Int, attempt: UUID, sink: RowSink, bytes: Int, digest: String?,
                       keep: Bool) async throws -> Response {
         let report = sink.validator.report
         let answer = try await context.transaction { transaction -> CommandAnswer in

@@ -35,10 +35,18 @@ struct QualityReport: Sendable, Codable {
     var rejectedShare: Double { rowsRead == 0 ? 0 : Double(rowsRejected) / Double(rowsRead) }
 
     mutating func record(row: Int, column: String?, rule: DataQualityRule, value: String?, message: String) {
+        // A name from the data (an unknown JSON key) is shown, not trusted: cut, and without NUL,
+        // which PostgreSQL text cannot hold.
+        let column = column.map(Self.printable)
         counts[Key(column: column, rule: rule), default: 0] += 1
         if samples.count < sampleLimit {
-            samples.append(Sample(row: row, column: column, rule: rule, value: value.map { String($0.prefix(Self.valueLimit)) }, message: message))
+            samples.append(Sample(row: row, column: column, rule: rule, value: value.map(Self.printable), message: Self.printable(message)))
         }
+    }
+
+    static func printable(_ text: String) -> String {
+        let cut = text.count > valueLimit ? String(text.prefix(valueLimit)) : text
+        return cut.contains("\u{0}") ? cut.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : cut
     }
 
     /// One `DataQualityIssueFound` per column and rule, with the count and the first sample's message.

@@ -8,24 +8,29 @@ import IntelliCoreEvents
 struct UploadBody {
     private var iterator: RequestBody.AsyncIterator
     private let inflater: GzipInflater?
-    private var hasher = SHA256()
+    /// Only an upload with an `Idempotency-Key` needs its digest.
+    private var hasher: SHA256?
     let maxBytes: Int
     /// Bytes read, decompressed.
     private(set) var bytes = 0
 
     init(_ iterator: RequestBody.AsyncIterator, format: UploadFormat, encoding: DatasetUpload.Encoding, maxBytes: Int,
-         inflater: GzipInflater?) {
+         inflater: GzipInflater?, hashed: Bool) {
         self.iterator = iterator
         self.inflater = inflater
         self.maxBytes = maxBytes
-        hasher.update(data: Array("\(format.rawValue) \(encoding)\n".utf8))
+        if hashed {
+            var hasher = SHA256()
+            hasher.update(data: Array("\(format.rawValue) \(encoding)\n".utf8))
+            self.hasher = hasher
+        }
     }
 
     /// Reads the next chunk and hands its (decompressed) bytes to `sink`; false once the body
     /// ended. With no sink the chunk is only hashed.
     mutating func next(_ sink: ((UnsafeRawBufferPointer) -> Void)?) async throws -> Bool {
         guard let chunk = try await iterator.next() else { return false }
-        chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+        if hasher != nil { chunk.withUnsafeReadableBytes { hasher!.update(bufferPointer: $0) } }
         guard let sink else { return true }
         var decoded = 0
         if let inflater {
@@ -51,9 +56,9 @@ struct UploadBody {
         try inflater?.finish()
     }
 
-    /// SHA-256 of the format, the encoding and the bytes as sent, in hex.
-    var digest: String {
-        hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    /// SHA-256 of the format, the encoding and the bytes as sent, in hex; nil unless `hashed`.
+    var digest: String? {
+        hasher.map { $0.finalize().map { String(format: "%02x", $0) }.joined() }
     }
 
     private static func tooLarge(_ limit: Int) -> UploadFailure {

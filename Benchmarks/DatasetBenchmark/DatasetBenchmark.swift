@@ -52,7 +52,7 @@ struct DatasetBenchmark {
         let memory = MemorySampler(pid: options.ingestionPid)
         let start = ContinuousClock.now
         let answer = try runProcess("/usr/bin/curl", ["-sS", "-X", "POST", "-H", "Authorization: Bearer \(apiKey)", "-H", "Content-Type: text/csv",
-                                                      "--data-binary", "@\(file)", "\(options.gateway)/v1/datasets/\(dataset)/versions"])
+                                                      "--upload-file", file, "\(options.gateway)/v1/datasets/\(dataset)/versions"])
         let seconds = elapsedSeconds(since: start)
         let peak = memory.stop()
         guard let json = try? JSONSerialization.jsonObject(with: Data(answer.utf8)) as? [String: Any],

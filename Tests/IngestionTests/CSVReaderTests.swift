@@ -80,10 +80,10 @@ import Testing
         #expect(records[1].fields == ["5", "6"])
     }
 
-    @Test func unterminatedQuoteAtTheEndIsMalformed() {
-        let records = Self.readAllWays("a,b\n1,\"never closed\n2,3\n")
-        #expect(records.count == 2)
-        #expect(records[1].problem == .unterminatedQuote)
+    @Test func unterminatedQuoteCostsOneRowNotTheRestOfTheFile() {
+        let records = Self.readAllWays("a,b\n1,\"never closed\n2,3\n4,5")
+        #expect(records.map(\.problem) == [nil, .unterminatedQuote, nil, nil])
+        #expect(records.suffix(2).map(\.fields) == [["2", "3"], ["4", "5"]])
     }
 
     @Test func overlongRecordIsRejectedAndReadingGoesOnAfterIt() {
@@ -92,6 +92,9 @@ import Testing
         #expect(records.count == 3)
         #expect(records[1].problem == .tooLarge(32))
         #expect(records[2].fields == ["2", "3"])
+        // An open quote in a long body: one row lost, reading resumes at its line's end.
+        let quoted = Self.read("a,b\n\"\(long)\n\(long)\n2,3\n", chunk: 5, maxRecordBytes: 32)
+        #expect(quoted.contains { $0.fields == ["2", "3"] && $0.problem == nil })
     }
 
     @Test func quotedCRLFInsideAFieldIsKept() {

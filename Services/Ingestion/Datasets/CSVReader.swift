@@ -4,7 +4,8 @@
 ///
 /// Records that break the RFC are handed on as malformed instead of stopping the read: a quote
 /// inside an unquoted field, text after a closing quote, a quote never closed before the end of
-/// the body, or a record longer than the limit (then the reader skips to the next line break).
+/// the body, or a record longer than the limit. The last two resume at the first line break after
+/// the record's start, so one unbalanced quote costs one row, not the rest of the file.
 struct CSVReader {
     enum Problem: Equatable, Sendable {
         case strayQuote
@@ -184,13 +185,23 @@ struct CSVReader {
                     index += 1
                 }
                 if !complete {
-                    if index - recordStart > maxRecordBytes || (!final && count - recordStart > maxRecordBytes) {
+                    let tooLarge = index - recordStart > maxRecordBytes || (!final && count - recordStart > maxRecordBytes)
+                    if tooLarge || (final && state == .quoted) {
+                        // A record that never ends: most often a quote that is never closed. It is
+                        // one bad row, and reading goes on at the line break after its start, so
+                        // the rows it swallowed are read after all.
                         recordCount += 1
                         fields.removeAll(keepingCapacity: true)
+                        let problem: Problem = tooLarge ? .tooLarge(maxRecordBytes) : .unterminatedQuote
                         try fields.withUnsafeBufferPointer {
-                            try body(Record(base: bytes, fields: $0, problem: .tooLarge(maxRecordBytes), number: recordCount))
+                            try body(Record(base: bytes, fields: $0, problem: problem, number: recordCount))
                         }
-                        skipping = true
+                        if let lineBreak = (recordStart..<count).first(where: { bytes[$0] == newline }) {
+                            position = lineBreak + 1
+                            consumed = position
+                            continue
+                        }
+                        skipping = !final
                         position = count
                         consumed = count
                         break
@@ -199,8 +210,7 @@ struct CSVReader {
                     if index == recordStart { break }  // nothing left
                     switch state {
                     case .quoted:
-                        problem = .unterminatedQuote
-                        fields.append(Field(start: fieldStart, end: count, quoted: true, escaped: escaped))
+                        preconditionFailure("handled above")
                     case .quoteInQuoted:
                         fields.append(Field(start: fieldStart, end: quotedEnd, quoted: true, escaped: escaped))
                     case .unquoted:

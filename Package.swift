@@ -143,6 +143,8 @@ let package = Package(
                     path: "Tests/IntelliCoreModelsTests", swiftSettings: swiftSettings),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "IntelliCoreEvents", "IntelliCoreKafka", "IntelliCoreModels", "IntelliCoreNumerics", "IntelliCoreOIP"],
                     path: "Tests/InferenceTests", swiftSettings: swiftSettings),
+        .testTarget(name: "TrainingOrchestratorTests", dependencies: ["TrainingOrchestrator", "IntelliCoreEvents"],
+                    path: "Tests/TrainingOrchestratorTests", swiftSettings: swiftSettings),
         .testTarget(name: "IngestionTests", dependencies: ["Ingestion", "IntelliCoreEvents"],
                     path: "Tests/IngestionTests", swiftSettings: swiftSettings),
         .testTarget(name: "IntelliCoreNumericsTests", dependencies: ["IntelliCoreNumerics"],

@@ -13,19 +13,22 @@ struct GatewayStack {
 
     let env: IntegrationEnvironment
     let prefix = "it\(UInt32.random(in: 0...UInt32.max))."
-    let ingestionPort: Int
-    let inferencePort: Int
+    /// Each service's HTTP port.
+    let ports: [String: Int]
+    var ingestionPort: Int { ports["ingestion"] ?? 0 }
+    var inferencePort: Int { ports["inference"] ?? 0 }
     var processes: [String: ChildProcess] = [:]
     private var environments: [String: [String: String]] = [:]
 
     init(env: IntegrationEnvironment, services: [String] = ["ingestion", "inference"], environment overrides: [String: String] = [:]) async throws {
         self.env = env
-        ingestionPort = try freePort()
-        inferencePort = try freePort()
+        var ports: [String: Int] = [:]
+        for service in Set(services + ["ingestion", "inference"]) { ports[service] = try freePort() }
+        self.ports = ports
         let prefix = self.prefix
         try await env.admin().createTopics(Topic.allCases.map { KafkaTopicSpec(name: prefix + $0.rawValue, partitions: 2) })
         for service in services {
-            let port = service == "ingestion" ? ingestionPort : inferencePort
+            let port = ports[service] ?? 0
             var environment = ProcessInfo.processInfo.environment
             environment["SERVICE_HTTP_PORT"] = String(port)
             environment["INTELLICORE_TOPIC_PREFIX"] = prefix
@@ -41,18 +44,21 @@ struct GatewayStack {
 
     /// Starts `service` (again, after it was killed) with the environment it first had.
     mutating func start(_ service: String) throws {
-        let port = service == "ingestion" ? ingestionPort : inferencePort
+        let port = ports[service] ?? 0
         processes[service] = try ChildProcess(executable: "\(env.binaries!)/\(service)", arguments: [], environment: environments[service] ?? [:],
                                               logPath: NSTemporaryDirectory() + "it-\(service)-\(port)-\(UInt16.random(in: 0...UInt16.max)).log")
     }
 
     func topic(_ topic: Topic) -> String { prefix + topic.rawValue }
 
+    /// The PostgreSQL schema of `service` in this stack (`training` for the orchestrator).
+    func schema(_ name: String) -> String { prefix.replacingOccurrences(of: ".", with: "_") + name }
+
     var logs: String { processes.map { "\($0.key): \($0.value.output.suffix(1500))" }.joined(separator: "\n") }
 
     /// Waits until every started service answers `/health/ready` with 200.
     func ready() async throws -> Bool {
-        for port in processes.keys.map({ $0 == "ingestion" ? ingestionPort : inferencePort }) {
+        for port in processes.keys.compactMap({ ports[$0] }) {
             guard try await eventually(timeout: .seconds(60), { await Self.http("GET", port: port, "/health/ready", key: nil).status == 200 }) else {
                 return false
             }

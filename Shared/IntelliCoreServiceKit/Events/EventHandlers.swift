@@ -32,6 +32,17 @@ public struct EventHandlers: Sendable {
         }
     }
 
+    /// Registers `body` for events of type `Event` whose payload the handler reads itself (large
+    /// payloads it stores as they are, without decoding them into values first).
+    public mutating func onEnvelope<Event: DomainEvent>(
+        _ type: Event.Type,
+        _ body: @escaping @Sendable (CloudEvent, EventTransaction) async throws -> Void
+    ) {
+        entries[Event.eventType] = { event in
+            { transaction in try await body(event, transaction) }
+        }
+    }
+
     /// The `ce_type`s handled, derived from the registrations.
     public var handledTypes: Set<String> { Set(entries.keys) }
 

@@ -5,7 +5,9 @@ import FoundationNetworking
 #endif
 import IntelliCoreKafka
 import IntelliCoreModels
+import IntelliCorePostgres
 import Logging
+import PostgresNIO
 
 /// A dataset upload through ingestion against a running local platform (`./intellicore dev up`):
 /// a CSV of `--rows` rows × 20 columns (16 numbers, 3 categories, a boolean target) uploaded by
@@ -13,9 +15,12 @@ import Logging
 /// `DatasetRecordsAppended` of the version is acknowledged by the broker and the version is
 /// sealed. Beside it, in the same run on the same broker, the same file read with pandas
 /// `read_csv` and produced as the same batches with confluent-kafka (`pandas_peer.py`).
-/// Prints rows/s for both, their ratio, ingestion's CPU per row and its peak resident memory.
+/// Prints rows/s for both, their ratio, ingestion's CPU per row and its peak resident memory;
+/// then how long until the training orchestrator had stored the version's last row (it marks the
+/// version sealed in its schema once every row is there), read from PostgreSQL.
 ///   dataset-benchmark --gateway URL --admin-key-file FILE --bootstrap HOST:PORT --python PATH
-///                     [--rows 1000000] [--ingestion-pid P] [--broker-pid P] [--batch-rows 1000]
+///                     [--rows 1000000] [--ingestion-pid P] [--broker-pid P] [--orchestrator-pid P]
+///                     [--postgres-port 19432] [--batch-rows 1000]
 @main
 struct DatasetBenchmark {
     static let categories = [["north", "south", "east", "west"], ["free", "pro", "team", "enterprise", "trial"], ["a", "b", "c", "d", "e", "f", "g", "h"]]
@@ -49,6 +54,7 @@ struct DatasetBenchmark {
 
         // 1. Ingestion: curl streams the file; the answer comes once the version is sealed.
         let cpu = CPUAccount(processes: [("ingestion", options.ingestionPid), ("broker", options.brokerPid)])
+        let orchestratorCPU = CPUAccount(processes: [("training-orchestrator", options.orchestratorPid)])
         let memory = MemorySampler(pid: options.ingestionPid)
         let start = ContinuousClock.now
         let answer = try runProcess("/usr/bin/curl", ["-sS", "-X", "POST", "-H", "Authorization: Bearer \(apiKey)", "-H", "Content-Type: text/csv",
@@ -67,6 +73,18 @@ struct DatasetBenchmark {
                           peak.before / 1e6, peak.peak / 1e6))
         }
 
+        // 1b. Until the training orchestrator stored the last row.
+        if let version = json["version"] as? Int {
+            if let stored = try await waitUntilStored(dataset: dataset, version: version, options: options, logger: logger) {
+                let total = (stored - start) / .seconds(1)
+                report(String(format: "training orchestrator: every row stored %.2f s after the upload started = %.0f rows/s end to end; %@",
+                              total, Double(accepted) / total,
+                              orchestratorCPU.summary(per: accepted).replacingOccurrences(of: "prediction", with: "row")))
+            } else {
+                report("training orchestrator: the version was not stored within 300 s (is it running? --postgres-port)")
+            }
+        }
+
         // 2. The Python peer on the same file and broker: pandas read_csv, then the same batches with confluent-kafka.
         let topic = "intellicore.bench.pandas-\(run)"
         let admin = try KafkaAdmin(bootstrapServers: options.bootstrap, logger: logger)
@@ -82,6 +100,25 @@ struct DatasetBenchmark {
         report(String(format: "pandas read_csv + confluent-kafka: %.0f rows in %.2f s (read %.2f s, produce %.2f s) = %.0f rows/s",
                       peerRows, peerSeconds, peer["read_seconds"] ?? 0, peer["produce_seconds"] ?? 0, peerRate))
         report(String(format: "ratio ingestion / Python: %.2f×", rate / peerRate))
+    }
+
+    /// Polls the orchestrator's schema until the version is sealed there; returns when it was seen.
+    static func waitUntilStored(dataset: String, version: Int, options: Options, logger: Logger) async throws -> ContinuousClock.Instant? {
+        let settings = PostgresSettings(host: "127.0.0.1", port: options.postgresPort, username: "intellicore", password: "intellicore",
+                                        database: "intellicore", maximumConnections: 1)
+        let client = settings.makeClient(logger: logger)
+        return try await withThrowingTaskGroup(of: ContinuousClock.Instant?.self) { group in
+            group.addTask { await client.run(); return nil }
+            defer { group.cancelAll() }
+            let deadline = ContinuousClock.now + .seconds(300)
+            while ContinuousClock.now < deadline {
+                let rows = try await client.query("SELECT status FROM training.dataset_versions WHERE dataset_id = \(dataset) AND version = \(version)",
+                                                  logger: logger)
+                for try await status in rows.decode(String.self) where status == "sealed" { return ContinuousClock.now }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            return nil
+        }
     }
 
     /// The benchmark's CSV, made once per row count with a fixed seed and kept in the temporary directory.
@@ -197,6 +234,8 @@ struct Options {
     var batchRows = 1000
     var ingestionPid: pid_t?
     var brokerPid: pid_t?
+    var orchestratorPid: pid_t?
+    var postgresPort = 19432
 
     init(_ arguments: ArraySlice<String>) {
         var iterator = arguments.makeIterator()
@@ -211,6 +250,8 @@ struct Options {
             case "--batch-rows": batchRows = Int(value) ?? batchRows
             case "--ingestion-pid": ingestionPid = pid_t(value)
             case "--broker-pid": brokerPid = pid_t(value)
+            case "--orchestrator-pid": orchestratorPid = pid_t(value)
+            case "--postgres-port": postgresPort = Int(value) ?? postgresPort
             default: FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8)); exit(2)
             }
         }

@@ -85,6 +85,7 @@ let package = Package(
             "IntelliCoreEvents", "IntelliCoreNumerics", "CZlib",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        sharedTarget("IntelliCoreLearning", dependencies: ["IntelliCoreEvents", "IntelliCoreModels", "IntelliCoreNumerics", "COpenBLAS"]),
         sharedTarget("IntelliCorePostgres", dependencies: [
             "IntelliCoreConcurrency",
             "IntelliCoreEvents", "IntelliCoreKafka", "IntelliCoreEventBus",
@@ -108,7 +109,7 @@ let package = Package(
         // The five services.
         serviceTarget("Ingestion", dependencies: ["IntelliCoreModels", "IntelliCoreNumerics", "CZlib",
                                                  .product(name: "Crypto", package: "swift-crypto")], resources: [.copy("HTTP/openapi.json")]),
-        serviceTarget("TrainingOrchestrator"),
+        serviceTarget("TrainingOrchestrator", dependencies: ["IntelliCoreLearning", "IntelliCoreModels"]),
         serviceTarget("Inference", dependencies: ["IntelliCoreNumerics", "IntelliCoreModels", "IntelliCoreOIP", "IntelliCoreEventBus"]),
         serviceTarget("Monitoring"),
         serviceTarget("Billing"),
@@ -123,7 +124,8 @@ let package = Package(
                           path: "Benchmarks/InferenceBenchmark", swiftSettings: swiftSettings),
         .executableTarget(name: "GatewayBenchmark", dependencies: ["IntelliCoreModels", "IntelliCoreKafka", "IntelliCoreEventBus", "IntelliCoreEvents", "BenchmarkSupport"],
                           path: "Benchmarks/GatewayBenchmark", swiftSettings: swiftSettings),
-        .executableTarget(name: "DatasetBenchmark", dependencies: ["IntelliCoreKafka", "IntelliCoreModels", "BenchmarkSupport", .product(name: "Logging", package: "swift-log")],
+        .executableTarget(name: "DatasetBenchmark", dependencies: ["IntelliCoreKafka", "IntelliCoreModels", "IntelliCorePostgres", "BenchmarkSupport",
+                                                                   .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")],
                           path: "Benchmarks/DatasetBenchmark", exclude: ["pandas_peer.py"], swiftSettings: swiftSettings),
 
         // Test fixtures: processes the integration tests start and kill.
@@ -147,6 +149,8 @@ let package = Package(
                     path: "Tests/TrainingOrchestratorTests", swiftSettings: swiftSettings),
         .testTarget(name: "IngestionTests", dependencies: ["Ingestion", "IntelliCoreEvents"],
                     path: "Tests/IngestionTests", swiftSettings: swiftSettings),
+        .testTarget(name: "IntelliCoreLearningTests", dependencies: ["IntelliCoreLearning", "IntelliCoreModels", "IntelliCoreEvents", "IntelliCoreNumerics"],
+                    path: "Tests/IntelliCoreLearningTests", swiftSettings: swiftSettings),
         .testTarget(name: "IntelliCoreNumericsTests", dependencies: ["IntelliCoreNumerics"],
                     path: "Tests/IntelliCoreNumericsTests", swiftSettings: swiftSettings),
         .testTarget(name: "IntelliCoreServiceKitTests", dependencies: [

@@ -1,8 +1,9 @@
 import IntelliCoreServiceKit
 
 /// The `training-orchestrator` executable: turns sealed dataset versions into trained, registered
-/// model versions. Today it keeps the training data: every dataset version's validated rows,
-/// stored once each, so that a job reads its data locally.
+/// and deployable model versions. It keeps the training data (every row of a dataset version,
+/// stored once), queues and trains jobs on BLAS with checkpoints, tracks runs, numbers versions,
+/// moves aliases (by command, by validation gate, back by rollback) and publishes every decision.
 @main
 enum TrainingOrchestratorService {
     static let descriptor = ServiceDescriptor(name: "training-orchestrator", schema: "training", defaultHTTPPort: 8082,

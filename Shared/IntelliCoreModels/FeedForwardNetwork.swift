@@ -103,8 +103,11 @@ public final class FeedForwardNetwork: Sendable {
                 case .none:
                     encoded[row * width + column] = value
                 case .standardize(let mean, let deviation):
-                    encoded[row * width + column] = (value - mean) / (deviation == 0 ? 1 : deviation)
+                    // A missing value (NaN) is imputed with the training mean.
+                    encoded[row * width + column] = value.isNaN ? 0 : (value - mean) / (deviation == 0 ? 1 : deviation)
                 case .oneHot(let categories):
+                    // A missing category (NaN) sets none of its columns.
+                    guard !value.isNaN else { break }
                     let category = Int(exactly: value) ?? -1
                     guard categories.indices.contains(category) else {
                         throw ModelError(.invalidInput, "feature \(feature.name): \(value) is not a category index below \(categories.count)")

@@ -112,4 +112,59 @@ struct TrainingDataStore: Sendable {
             """, logger: logger)
         try await connection.query("DELETE FROM \(unescaped: batches) WHERE dataset_id = \(datasetId) AND version = \(version)", logger: logger)
     }
+
+    /// Where the version a job asked for stands; `version` nil asks for the latest sealed one.
+    func lookup(_ datasetId: String, version: Int?, tenant: String, client: PostgresClient, logger: Logger) async throws -> DataLookup {
+        let owner = try await client.query("SELECT tenant_id FROM \(unescaped: datasets) WHERE dataset_id = \(datasetId)", logger: logger)
+        var known = false
+        for try await owned in owner.decode(String.self) { known = owned == tenant }
+        guard known else { return .unknownDataset }
+        let rows: PostgresRowSequence
+        if let version {
+            rows = try await client.query("""
+                SELECT version, schema_version, status, coalesce(row_count, 0) FROM \(unescaped: versions)
+                WHERE dataset_id = \(datasetId) AND version = \(version)
+                """, logger: logger)
+        } else {
+            rows = try await client.query("""
+                SELECT version, schema_version, status, coalesce(row_count, 0) FROM \(unescaped: versions)
+                WHERE dataset_id = \(datasetId) AND status = \(TrainingDataStatus.sealed.rawValue) ORDER BY version DESC LIMIT 1
+                """, logger: logger)
+        }
+        for try await (number, schemaVersion, status, count) in rows.decode((Int, Int, String, Int).self) {
+            let status = TrainingDataStatus(rawValue: status) ?? .receiving
+            return status == .sealed ? .sealed(version: number, schemaVersion: schemaVersion, rows: count) : .notSealed(version: number, status: status)
+        }
+        return version == nil ? .noSealedVersion : .unknownVersion
+    }
+
+    /// The schema a version's rows follow.
+    func schema(_ datasetId: String, version: Int, client: PostgresClient, logger: Logger) async throws -> DatasetSchema? {
+        let rows = try await client.query("""
+            SELECT definition FROM \(unescaped: schemas) WHERE dataset_id = \(datasetId) AND schema_version = \(version)
+            """, logger: logger)
+        for try await definition in rows.decode(String.self) { return try EventCodec.decode(DatasetSchema.self, from: Array(definition.utf8)) }
+        return nil
+    }
+
+    /// Feeds every stored row of a sealed version, batch by batch in row order, to `body`.
+    func forEachBatch(_ datasetId: String, version: Int, client: PostgresClient, logger: Logger,
+                      _ body: ([[JSONValue]]) throws -> Void) async throws {
+        let rows = try await client.query("""
+            SELECT payload FROM \(unescaped: batches) WHERE dataset_id = \(datasetId) AND version = \(version) ORDER BY first_row
+            """, logger: logger)
+        for try await payload in rows.decode(ByteBuffer.self) {
+            try body(try EventCodec.decode(DatasetRecordsAppended.self, from: Array(buffer: payload)).rows)
+        }
+    }
+}
+
+/// What a job finds when it looks for its training data.
+enum DataLookup: Equatable {
+    case sealed(version: Int, schemaVersion: Int, rows: Int)
+    case notSealed(version: Int, status: TrainingDataStatus)
+    /// The tenant has no dataset of that id.
+    case unknownDataset
+    case unknownVersion
+    case noSealedVersion
 }

@@ -48,6 +48,9 @@ public struct PageRequest<Position: Codable & Sendable>: Sendable {
         return Page(items: items, nextCursor: next)
     }
 
+    /// The cursor that continues after `position`, for lists that page by hand.
+    public static func cursor(for position: Position) -> String { encode(position) }
+
     static func encode(_ position: Position) -> String {
         Base64URL.encode((try? JSONEncoder().encode(position)) ?? Data())
     }

@@ -136,5 +136,11 @@ public struct WorkQueue: Sendable {
 /// cancelled. Whatever it was about to commit is rolled back.
 public struct WorkLeaseLost: Error, Sendable, CustomStringConvertible {
     public let id: String
+
+    /// A handler that finds its job cancelled mid-run throws this to stop without effects.
+    public init(id: String) {
+        self.id = id
+    }
+
     public var description: String { "job \(id) is no longer held by this worker (lease expired or cancelled)" }
 }

@@ -38,6 +38,7 @@ let package = Package(
         .executable(name: "inference-benchmark", targets: ["InferenceBenchmark"]),
         .executable(name: "gateway-benchmark", targets: ["GatewayBenchmark"]),
         .executable(name: "dataset-benchmark", targets: ["DatasetBenchmark"]),
+        .executable(name: "training-benchmark", targets: ["TrainingBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -109,7 +110,7 @@ let package = Package(
         // The five services.
         serviceTarget("Ingestion", dependencies: ["IntelliCoreModels", "IntelliCoreNumerics", "CZlib",
                                                  .product(name: "Crypto", package: "swift-crypto")], resources: [.copy("HTTP/openapi.json")]),
-        serviceTarget("TrainingOrchestrator", dependencies: ["IntelliCoreLearning", "IntelliCoreModels"]),
+        serviceTarget("TrainingOrchestrator", dependencies: ["IntelliCoreLearning", "IntelliCoreModels"], resources: [.copy("HTTP/openapi.json")]),
         serviceTarget("Inference", dependencies: ["IntelliCoreNumerics", "IntelliCoreModels", "IntelliCoreOIP", "IntelliCoreEventBus"]),
         serviceTarget("Monitoring"),
         serviceTarget("Billing"),
@@ -127,6 +128,9 @@ let package = Package(
         .executableTarget(name: "DatasetBenchmark", dependencies: ["IntelliCoreKafka", "IntelliCoreModels", "IntelliCorePostgres", "BenchmarkSupport",
                                                                    .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")],
                           path: "Benchmarks/DatasetBenchmark", exclude: ["pandas_peer.py"], swiftSettings: swiftSettings),
+
+        .executableTarget(name: "TrainingBenchmark", dependencies: ["IntelliCoreLearning", "IntelliCoreModels", "IntelliCoreEvents", "BenchmarkSupport"],
+                          path: "Benchmarks/TrainingBenchmark", exclude: ["sklearn_peer.py"], swiftSettings: swiftSettings),
 
         // Test fixtures: processes the integration tests start and kill.
         .executableTarget(name: "OutboxRelayFixture", dependencies: [

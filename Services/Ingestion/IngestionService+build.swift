@@ -1,3 +1,4 @@
+import Foundation
 import IntelliCoreServiceKit
 import ServiceLifecycle
 
@@ -34,7 +35,7 @@ extension IngestionService {
         CommandRoutes(context: context, catalog: catalog, jobs: jobs).add(to: api)
         let oip = OIPRoutes(catalog: catalog, predictor: predictor, health: context.health, timeouts: settings.predictTimeouts)
         oip.addHealth(to: routes.router)
-        try OpenAPIRoute.add(to: routes.router)
+        try OpenAPIRoute.add(to: routes.router, document: Bundle.module.url(forResource: "openapi", withExtension: "json"), service: "ingestion")
         oip.add(to: api)
         let consumers: [any Service] = [
             try context.eventConsumer(purpose: "models", topics: [.models],

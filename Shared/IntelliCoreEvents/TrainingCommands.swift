@@ -22,8 +22,12 @@ public struct TrainingRequested: DomainEvent, Hashable {
     public var deadline: Date?
     /// Deploy automatically when this gate passes.
     public var validationGate: ValidationGate?
+    /// When true, the model's retraining policy becomes this job: a `DataDriftDetected` for the
+    /// model starts the same job on the latest sealed version of the dataset, at most once per
+    /// the orchestrator's retraining interval. False removes the policy; absent leaves it as it is.
+    public var retrainOnDrift: Bool?
 
-    public init(jobId: String, tenantId: String, modelName: String, datasetId: String, datasetVersion: Int? = nil, algorithm: String, target: String, features: [String]? = nil, hyperparameters: [String: JSONValue], priority: Int, deadline: Date? = nil, validationGate: ValidationGate? = nil) {
+    public init(jobId: String, tenantId: String, modelName: String, datasetId: String, datasetVersion: Int? = nil, algorithm: String, target: String, features: [String]? = nil, hyperparameters: [String: JSONValue], priority: Int, deadline: Date? = nil, validationGate: ValidationGate? = nil, retrainOnDrift: Bool? = nil) {
         self.jobId = jobId
         self.tenantId = tenantId
         self.modelName = modelName
@@ -36,6 +40,7 @@ public struct TrainingRequested: DomainEvent, Hashable {
         self.priority = priority
         self.deadline = deadline
         self.validationGate = validationGate
+        self.retrainOnDrift = retrainOnDrift
     }
 }
 

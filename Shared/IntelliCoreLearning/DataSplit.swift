@@ -7,6 +7,15 @@ public struct DataSplit: Sendable, Hashable {
     public let training: [Int]
     public let validation: [Int]
 
+    /// A split made elsewhere (the same rows another tool trains and validates on).
+    public init(training: [Int], validation: [Int]) throws(TrainingFailure) {
+        guard !training.isEmpty, !validation.isEmpty else {
+            throw TrainingFailure(.notEnoughData, "a split needs at least one training and one validation row")
+        }
+        self.training = training
+        self.validation = validation
+    }
+
     /// `validationShare` of the rows (at least one) go to validation, the rest (at least one) to training.
     public init(rows: Int, validationShare: Double, seed: UInt64) throws(TrainingFailure) {
         guard rows >= 2 else {

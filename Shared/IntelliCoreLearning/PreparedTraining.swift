@@ -20,8 +20,14 @@ public struct PreparedTraining: Sendable {
     let validationValues: [Float]
     public let baselines: [FeatureBaseline]
 
-    public init(table: TrainingTable, plan: TrainingPlan) throws(TrainingFailure) {
-        let split = try DataSplit(rows: table.rowCount, validationShare: plan.validationShare, seed: plan.trainer.seed)
+    /// `split` nil: the plan's seeded split of the table's rows.
+    public init(table: TrainingTable, plan: TrainingPlan, split given: DataSplit? = nil) throws(TrainingFailure) {
+        let split: DataSplit
+        if let given {
+            split = given
+        } else {
+            split = try DataSplit(rows: table.rowCount, validationShare: plan.validationShare, seed: plan.trainer.seed)
+        }
         guard !table.features.isEmpty else { throw TrainingFailure(.unsuitableFeature, "there are no feature columns to learn from") }
         let algorithm = plan.algorithm
         var classCodes: [Int32] = [], values: [Float] = []

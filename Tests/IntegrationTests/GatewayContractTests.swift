@@ -5,7 +5,8 @@ import Testing
 /// schemathesis (PyPI, installed by `scripts/setup.sh`) against the running gateway's own
 /// `/openapi.json` (with inference behind it), authenticated as a tenant administrator with a registered, deployed model:
 /// no 5xx, and every status, content type, header and body as the document says; invalid input
-/// refused with a 4xx, and no route that ignores a missing key.
+/// refused with a 4xx, and no route that ignores a missing key. The same for the training
+/// orchestrator's read API.
 @Suite(.timeLimit(.minutes(6)))
 struct GatewayContractTests {
     @Test func theGatewayKeepsItsOpenAPIContract() async throws {
@@ -60,10 +61,51 @@ struct GatewayContractTests {
             include-path = "/v2/models/{model}/infer"
             phases.coverage.enabled = false
             """.write(toFile: config, atomically: true, encoding: .utf8)
-        let log = NSTemporaryDirectory() + "it-schemathesis-\(stack.ingestionPort).log"
-        let run = try ChildProcess(executable: schemathesis, arguments: [
-            "--config-file", config, "run", "http://127.0.0.1:\(stack.ingestionPort)/openapi.json",
-            "--header", "Authorization: Bearer \(admin)",
+        try await Self.schemathesis(schemathesis, port: stack.ingestionPort, config: config, key: admin, name: "GatewayContractTests")
+        #expect(try await stack.stop())
+    }
+
+    /// The training orchestrator's read API against its own document, with a trained model, its
+    /// job, run and version in place.
+    @Test func theTrainingOrchestratorKeepsItsOpenAPIContract() async throws {
+        let env = try IntegrationEnvironment.load()
+        try #require(env.binaries != nil, "INTELLICORE_BIN must point at the built executables")
+        let schemathesis = try #require(ProcessInfo.processInfo.environment["SCHEMATHESIS_BIN"],
+                                        "SCHEMATHESIS_BIN must name schemathesis' st (./intellicore test sets it up)")
+        let stack = try await GatewayStack(env: env, services: ["ingestion", "training-orchestrator"],
+                                           environment: ["INGESTION_RATE_LIMITS": "default=100000:100000"])
+        #expect(try await stack.ready(), "not ready: \(stack.logs)")
+        let tenant = "contract-training-\(UInt32.random(in: 0...UInt32.max))"
+        let keys = try await stack.tenant(tenant)
+        let viewer = try #require(keys["viewer"]), developer = try #require(keys["developer"])
+        let dataset = try await TrainingJobTests.dataset(stack, key: developer, rows: 200)
+        let job = try await TrainingJobTests.submit(stack, key: developer, """
+            {"model_name":"churn","dataset_id":"\(dataset)","algorithm":"logistic_regression","target":"churned","hyperparameters":{"epochs":3}}
+            """)
+        let events = try await TrainingJobTests.events(stack, .trainingEvents, subject: job) { $0.contains { TrainingJobTests.terminal.contains($0.type) } }
+        let completed = try #require(events.last).decode(as: ModelTrainingCompleted.self)
+        let config = NSTemporaryDirectory() + "it-schemathesis-training-\(stack.ingestionPort).toml"
+        try """
+            [cache]
+            enabled = false
+
+            [parameters]
+            "path.model" = "churn"
+            "path.version" = "\(completed.version)"
+            "path.job" = "\(job)"
+            "path.run" = "\(completed.runId)"
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let port = try #require(stack.ports["training-orchestrator"])
+        try await Self.schemathesis(schemathesis, port: port, config: config, key: viewer, name: "TrainingContract")
+        #expect(try await stack.stop())
+    }
+
+    /// Runs schemathesis' checks against the document the service at `port` serves.
+    static func schemathesis(_ executable: String, port: Int, config: String, key: String, name: String) async throws {
+        let log = NSTemporaryDirectory() + "it-schemathesis-\(port).log"
+        let run = try ChildProcess(executable: executable, arguments: [
+            "--config-file", config, "run", "http://127.0.0.1:\(port)/openapi.json",
+            "--header", "Authorization: Bearer \(key)",
             "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,"
                 + "response_schema_conformance,negative_data_rejection,ignored_auth",
             "--phases", "examples,coverage,fuzzing", "--max-examples", "40", "--seed", "20261122",
@@ -71,9 +113,8 @@ struct GatewayContractTests {
         ], environment: ProcessInfo.processInfo.environment, logPath: log)
         let finished = try await run.waitForExit(timeout: .seconds(300))
         let output = run.output
-        print("GatewayContractTests: schemathesis finished=\(finished), wait status \(run.exitStatus.map(String.init) ?? "none"):\n\(output.suffix(3000))")
+        print("\(name): schemathesis finished=\(finished), wait status \(run.exitStatus.map(String.init) ?? "none"):\n\(output.suffix(3000))")
         #expect(finished && run.exitedCleanly, "schemathesis found problems (full output in \(log))")
         #expect(output.contains("passed"), "schemathesis reported nothing passed: \(output.suffix(500))")
-        #expect(try await stack.stop())
     }
 }

@@ -88,7 +88,7 @@ struct TrainingJobTests {
         // 1. A gated job: trained, registered, validated, deployed as champion.
         let first = try await Self.submit(stack, key: developer, """
             {"model_name":"churn","dataset_id":"\(dataset)","algorithm":"logistic_regression","target":"churned",
-             "hyperparameters":{"epochs":40,"seed":7},"validation_gate":{"metric":"accuracy","threshold":0.8}}
+             "hyperparameters":{"epochs":40,"seed":7},"validation_gate":{"metric":"accuracy","threshold":0.8},"retrain_on_drift":true}
             """)
         let lifecycle = try await Self.events(stack, .trainingEvents, subject: first) { $0.contains { Self.terminal.contains($0.type) } }
         let types = lifecycle.map(\.type)
@@ -182,6 +182,23 @@ struct TrainingJobTests {
             #expect(failure.reason.contains(reason), "\(failure.reason)")
         }
         #expect(try await Self.events(stack, .models, subject: "broken", timeout: .seconds(1)) { _ in false }.isEmpty, "no version of a failed job")
+
+        // 6. Drift: the first job set the model's retraining policy. Two alerts (two features
+        //    drifted) start one job, on the latest sealed version; another tenant's alert none.
+        let drift = DataDriftDetected(modelName: "churn", modelVersion: "1", feature: "tenure", statistic: "psi", value: 0.41, threshold: 0.2,
+                                      windowStart: Date().addingTimeInterval(-300), windowEnd: Date(), severity: .warning)
+        try await stack.publish(drift, key: "churn", tenant: tenant)
+        try await stack.publish(drift, key: "churn", tenant: tenant)
+        try await stack.publish(drift, key: "churn", tenant: "tj-other-\(suffix)")
+        func queued() async throws -> [ModelTrainingQueued] {
+            try await Self.events(stack, .trainingEvents, subject: "job-", timeout: .seconds(1)) { _ in false }
+                .filter { $0.type == ModelTrainingQueued.eventType }.map { try $0.decode(as: ModelTrainingQueued.self) }
+        }
+        #expect(try await eventually(timeout: .seconds(30)) { try await queued().filter { $0.modelName == "churn" }.count >= 3 })
+        let retrain = try #require(try await queued().last { $0.modelName == "churn" && $0.jobId != first && $0.jobId != second })
+        let retrained = try await Self.events(stack, .trainingEvents, subject: retrain.jobId) { $0.contains { Self.terminal.contains($0.type) } }
+        #expect(try retrained.last?.decode(as: ModelTrainingCompleted.self).version == 3, "\(retrained.map(\.type))")
+        #expect(try await queued().filter { $0.modelName == "churn" }.count == 3, "one retraining per interval, none for the other tenant")
         #expect(try await stack.stop())
     }
 

@@ -26,10 +26,11 @@ struct TrainingJobCommand: ClosedJSONObject {
     let priority: Int?
     let deadline: String?
     let validationGate: Gate?
+    let retrainOnDrift: Bool?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case modelName = "model_name", datasetId = "dataset_id", datasetVersion = "dataset_version", algorithm, target, features
-        case hyperparameters, priority, deadline, validationGate = "validation_gate"
+        case hyperparameters, priority, deadline, validationGate = "validation_gate", retrainOnDrift = "retrain_on_drift"
     }
     static let fields = fieldNames(CodingKeys.self)
 
@@ -78,7 +79,7 @@ struct TrainingJobCommand: ClosedJSONObject {
             jobId: jobId, tenantId: tenant, modelName: try CommandText.name(modelName, field: "model_name"),
             datasetId: try CommandText.name(datasetId, field: "dataset_id"), datasetVersion: datasetVersion, algorithm: algorithm.rawValue,
             target: target, features: features, hyperparameters: hyperparameters ?? [:], priority: priority, deadline: deadlineDate,
-            validationGate: gate)
+            validationGate: gate, retrainOnDrift: retrainOnDrift)
     }
 }
 

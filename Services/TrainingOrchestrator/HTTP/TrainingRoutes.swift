@@ -14,14 +14,14 @@ enum TrainingRoutes {
         api.get("/v1/training/jobs") { request, context in
             let caller = try context.requireCaller(.viewer)
             let page = try PageRequest<Int>(request)
-            let model = request.uri.queryParameters["model"].map(String.init)
+            let model = try filter(request, "model")
             let found = try await store.jobs(tenant: caller.tenantId, model: model, after: page.after, limit: page.limit + 1, logger: context.logger)
             return try JSONResponse.events(.ok, page.page(found, position: \.sequence))
         }
         api.get("/v1/training/jobs/:job") { _, context in
             let caller = try context.requireCaller(.viewer)
             let id = try context.parameters.require("job")
-            guard let job = try await store.job(tenant: caller.tenantId, id: id, logger: context.logger) else {
+            guard !id.utf8.contains(0), let job = try await store.job(tenant: caller.tenantId, id: id, logger: context.logger) else {
                 throw APIError.notFound("training job \(id) does not exist", code: "unknown_job")
             }
             return try JSONResponse.events(.ok, job)
@@ -34,9 +34,9 @@ enum TrainingRoutes {
             let caller = try context.requireCaller(.viewer)
             let run = try await requireRun(store, context, tenant: caller.tenantId)
             let page = try PageRequest<Int>(request)
-            let name = request.uri.queryParameters["name"].map(String.init)
-            // One page holds whole steps: read past the limit, then cut at a step boundary.
-            let points = try await store.metrics(run: run.runId, name: name, afterStep: page.after, limit: (page.limit + 1) * 64, logger: context.logger)
+            let name = try filter(request, "name")
+            // One page holds whole steps: one step past the limit tells whether there is more.
+            let points = try await store.metrics(run: run.runId, name: name, afterStep: page.after, steps: page.limit + 1, logger: context.logger)
             let steps = Array(Set(points.map(\.step))).sorted()
             let shown = Set(steps.prefix(page.limit))
             let next = steps.count > page.limit ? steps.prefix(page.limit).last : nil
@@ -51,7 +51,7 @@ enum TrainingRoutes {
         }
         api.get("/v1/training/models/:model/versions") { request, context in
             let caller = try context.requireCaller(.viewer)
-            let model = try context.parameters.require("model")
+            let model = try requireModel(context)
             let page = try PageRequest<Int>(request)
             let found = try await store.versions(tenant: caller.tenantId, model: model, after: page.after, limit: page.limit + 1, logger: context.logger)
             guard !found.isEmpty || page.after != nil else { throw unknownModel(model) }
@@ -59,9 +59,12 @@ enum TrainingRoutes {
         }
         api.get("/v1/training/models/:model/versions/:version") { _, context in
             let caller = try context.requireCaller(.viewer)
-            let model = try context.parameters.require("model")
+            let model = try requireModel(context)
             guard let version = Int(try context.parameters.require("version")) else {
                 throw APIError.badRequest("the version is a whole number", code: "invalid_version")
+            }
+            guard (1...Int(Int32.max)).contains(version) else {
+                throw APIError.notFound("model \(model) has no version \(version)", code: PredictionFailureCode.unknownVersion.rawValue)
             }
             guard let found = try await store.versions(tenant: caller.tenantId, model: model, version: version, after: nil, limit: 1,
                                                        logger: context.logger).first else {
@@ -71,9 +74,9 @@ enum TrainingRoutes {
         }
         api.get("/v1/training/models/:model/aliases/history") { request, context in
             let caller = try context.requireCaller(.viewer)
-            let model = try context.parameters.require("model")
+            let model = try requireModel(context)
             let page = try PageRequest<Int>(request)
-            let alias = request.uri.queryParameters["alias"].map(String.init)
+            let alias = try filter(request, "alias")
             let found = try await store.history(tenant: caller.tenantId, model: model, alias: alias, after: page.after, limit: page.limit + 1,
                                                 logger: context.logger)
             return try JSONResponse.events(.ok, page.page(found, position: \.sequence))
@@ -99,10 +102,24 @@ enum TrainingRoutes {
 
     private static func requireRun(_ store: TrainingReadStore, _ context: APIRequestContext, tenant: String) async throws -> RunView {
         let id = try context.parameters.require("run")
-        guard let run = try await store.run(tenant: tenant, id: id, logger: context.logger) else {
+        guard !id.utf8.contains(0), let run = try await store.run(tenant: tenant, id: id, logger: context.logger) else {
             throw APIError.notFound("run \(id) does not exist", code: "unknown_run")
         }
         return run
+    }
+
+    /// A query filter; text PostgreSQL cannot hold (a NUL) is a 400.
+    private static func filter(_ request: Request, _ name: String) throws(APIError) -> String? {
+        guard let value = request.uri.queryParameters[Substring(name)].map(String.init) else { return nil }
+        guard !value.utf8.contains(0) else { throw APIError.badRequest("\(name) must not contain a NUL character", code: "invalid_parameter") }
+        return value
+    }
+
+    /// The model in the path; a name no model can have (a NUL) is unknown.
+    private static func requireModel(_ context: APIRequestContext) throws -> String {
+        let model = try context.parameters.require("model")
+        guard !model.utf8.contains(0) else { throw unknownModel(model) }
+        return model
     }
 
     private static func unknownModel(_ model: String) -> APIError {

@@ -18,6 +18,7 @@ struct TrainingJobRunner: Sendable {
     let data: TrainingDataStore
     let registry: RegistryStore
     let deployer: Deployer
+    let retraining: RetrainingStore
     let settings: TrainingSettings
 
     private var logger: Logger { context.logger }
@@ -150,6 +151,7 @@ struct TrainingJobRunner: Sendable {
             try await transaction.publish(ModelTrainingCompleted(jobId: job.jobId, runId: run, tenantId: job.tenantId, modelName: job.modelName,
                                                                  version: registered.version, metrics: metrics, durationSeconds: duration),
                                           key: job.jobId, subject: job.jobId, tenantId: job.tenantId)
+            try await retraining.update(from: request, on: transaction.connection, logger: transaction.logger)
             if let gate = request.validationGate {
                 try await deployer.applyGate(gate, tenant: job.tenantId, model: job.modelName, version: registered.version, metrics: metrics,
                                              in: transaction)

@@ -144,5 +144,17 @@ enum TrainingMigrations {
             );
             CREATE INDEX alias_history_by_model ON {schema}.alias_history (tenant_id, model_name, alias, id)
             """),
+        Migration(version: 111, name: "retraining policies", sql: """
+            -- A model's retraining policy: the job to run again, on the latest sealed version, when
+            -- its inputs drift, and when it last did.
+            CREATE TABLE {schema}.retraining_policies (
+                tenant_id text NOT NULL,
+                model_name text NOT NULL,
+                request text NOT NULL,
+                last_job_id text,
+                last_triggered_at timestamptz,
+                PRIMARY KEY (tenant_id, model_name)
+            )
+            """),
     ]
 }

@@ -130,12 +130,17 @@ struct TrainingReadStore: Sendable {
         return nil
     }
 
-    /// The run's metric history in step order; `name` picks one metric.
-    func metrics(run: String, name: String?, afterStep: Int?, limit: Int, logger: Logger) async throws -> [MetricPoint] {
+    /// The run's metric history for the first `steps` steps after `afterStep`, every metric of
+    /// each step (or the one named), in step order.
+    func metrics(run: String, name: String?, afterStep: Int?, steps: Int, logger: Logger) async throws -> [MetricPoint] {
+        let table = schema.qualified("run_metrics")
         let rows = try await client.query("""
-            SELECT name, step, value, recorded_at FROM \(unescaped: schema.qualified("run_metrics"))
-            WHERE run_id = \(run) AND (\(name)::text IS NULL OR name = \(name)) AND step > \(afterStep ?? 0)
-            ORDER BY step, name LIMIT \(limit)
+            SELECT name, step, value, recorded_at FROM \(unescaped: table)
+            WHERE run_id = \(run) AND (\(name)::text IS NULL OR name = \(name))
+              AND step IN (SELECT DISTINCT step FROM \(unescaped: table)
+                           WHERE run_id = \(run) AND (\(name)::text IS NULL OR name = \(name)) AND step > \(afterStep ?? 0)
+                           ORDER BY step LIMIT \(steps))
+            ORDER BY step, name
             """, logger: logger)
         var points: [MetricPoint] = []
         for try await (name, step, value, recorded) in rows.decode((String, Int, Double, Date).self) {
@@ -166,7 +171,7 @@ struct TrainingReadStore: Sendable {
             SELECT model_name, version, status, algorithm, run_id, job_id, dataset_id, dataset_version, metrics, parameters, input_schema,
                    digest, baseline, created_at
             FROM \(unescaped: schema.qualified("model_versions"))
-            WHERE tenant_id = \(tenant) AND model_name = \(model) AND (\(version)::int IS NULL OR version = \(version))
+            WHERE tenant_id = \(tenant) AND model_name = \(model) AND (\(version)::bigint IS NULL OR version = \(version))
               AND version < \(after ?? Int(Int32.max))
             ORDER BY version DESC LIMIT \(limit)
             """, logger: logger)

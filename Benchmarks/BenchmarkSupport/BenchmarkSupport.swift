@@ -1,4 +1,40 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Why a benchmark stopped.
+public struct BenchmarkError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// One JSON request to a running service with an API key; throws unless it answers `expect`.
+public func http(_ method: String, _ url: String, key: String, body: String?, expect: Int) async throws -> Data {
+    var request = URLRequest(url: URL(string: url)!)
+    request.httpMethod = method
+    request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
+    if let body {
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(body.utf8)
+    }
+    let (data, response) = try await URLSession.shared.data(for: request)
+    let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+    guard status == expect else { throw BenchmarkError("\(method) \(url): \(status) \(String(decoding: data, as: UTF8.self))") }
+    return data
+}
+
+/// Creates a tenant through the gateway with the platform administrator's key and returns a
+/// developer key of it.
+public func benchmarkTenant(gateway: String, adminKey: String, tenant: String, name: String, plan: String) async throws -> String {
+    _ = try await http("POST", "\(gateway)/v1/tenants", key: adminKey,
+                       body: #"{"tenant_id":"\#(tenant)","name":"\#(name)","plan":"\#(plan)"}"#, expect: 201)
+    let issued = try await http("POST", "\(gateway)/v1/tenants/\(tenant)/keys", key: adminKey, body: #"{"role":"developer"}"#, expect: 201)
+    guard let key = (try JSONSerialization.jsonObject(with: issued) as? [String: Any])?["key"] as? String else {
+        throw BenchmarkError("the gateway issued no key: \(String(decoding: issued, as: UTF8.self))")
+    }
+    return key
+}
 
 /// Writes a line to standard output at once (`print` is block-buffered into a pipe).
 public func report(_ line: String) {

@@ -34,12 +34,7 @@ struct DatasetBenchmark {
         let adminKey = try String(contentsOfFile: options.adminKeyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let run = UInt32.random(in: 0...UInt32.max)
         let tenant = "dsbench-\(run)"
-        _ = try await http("POST", "\(options.gateway)/v1/tenants", key: adminKey,
-                           body: #"{"tenant_id":"\#(tenant)","name":"dataset benchmark","plan":"bench"}"#, expect: 201)
-        let issued = try await http("POST", "\(options.gateway)/v1/tenants/\(tenant)/keys", key: adminKey, body: #"{"role":"developer"}"#, expect: 201)
-        guard let apiKey = (try JSONSerialization.jsonObject(with: issued) as? [String: Any])?["key"] as? String else {
-            report("the gateway issued no key"); exit(1)
-        }
+        let apiKey = try await benchmarkTenant(gateway: options.gateway, adminKey: adminKey, tenant: tenant, name: "dataset benchmark", plan: "bench")
         var columns = (1...16).map { #"{"name":"f\#($0)","type":"number"}"# }
         for (index, values) in categories.enumerated() {
             columns.append(#"{"name":"c\#(index + 1)","type":"category","categories":[\#(values.map { "\"\($0)\"" }.joined(separator: ","))]}"#)
@@ -157,17 +152,6 @@ struct DatasetBenchmark {
         return path
     }
 
-    static func http(_ method: String, _ url: String, key: String, body: String, expect: Int) async throws -> Data {
-        var request = URLRequest(url: URL(string: url)!)
-        request.httpMethod = method
-        request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = Data(body.utf8)
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        guard status == expect else { throw BenchmarkError("\(method) \(url): \(status) \(String(decoding: data, as: UTF8.self))") }
-        return data
-    }
 
     static func runProcess(_ executable: String, _ arguments: [String]) throws -> String {
         let process = Process()
@@ -220,10 +204,6 @@ final class MemorySampler: @unchecked Sendable {
     }
 }
 
-struct BenchmarkError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
 
 struct Options {
     var gateway = "http://127.0.0.1:8081"

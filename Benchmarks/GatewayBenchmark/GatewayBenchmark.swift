@@ -25,12 +25,7 @@ struct GatewayBenchmark {
         let tenant = "gwbench-\(run)", model = "gwbench"
 
         // A tenant and a developer key from the gateway, like any user.
-        _ = try await http("POST", "\(options.gateway)/v1/tenants", key: adminKey,
-                           body: #"{"tenant_id":"\#(tenant)","name":"gateway benchmark","plan":"bench"}"#, expect: 201)
-        let issued = try await http("POST", "\(options.gateway)/v1/tenants/\(tenant)/keys", key: adminKey, body: #"{"role":"developer"}"#, expect: 201)
-        guard let apiKey = (try JSONSerialization.jsonObject(with: issued) as? [String: Any])?["key"] as? String else {
-            report("the gateway issued no key"); exit(1)
-        }
+        let apiKey = try await benchmarkTenant(gateway: options.gateway, adminKey: adminKey, tenant: tenant, name: "gateway benchmark", plan: "bench")
 
         // The model of inference-benchmark (32-64-64-2 MLP), registered and deployed as the orchestrator would.
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: options.bootstrap), logger: logger)
@@ -159,25 +154,8 @@ struct GatewayBenchmark {
         return DirectResult(rate: Double(latencies.count) / elapsed, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99),
                             count: latencies.count)
     }
-
-    @discardableResult
-    static func http(_ method: String, _ url: String, key: String, body: String, expect: Int) async throws -> Data {
-        var request = URLRequest(url: URL(string: url)!)
-        request.httpMethod = method
-        request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = Data(body.utf8)
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        guard status == expect else { throw BenchmarkError("\(method) \(url): \(status) \(String(decoding: data, as: UTF8.self))") }
-        return data
-    }
 }
 
-struct BenchmarkError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
 
 struct Options {
     var gateway = "http://127.0.0.1:8081"

@@ -1,5 +1,8 @@
 import BenchmarkSupport
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import IntelliCoreEvents
 import IntelliCoreLearning
 import IntelliCoreModels
@@ -15,6 +18,10 @@ import IntelliCoreModels
 ///     Synthetic standardised rows (a noisy linear rule plus an interaction, two classes):
 ///     logistic regression and a 32-64-64-2 MLP here, SGDClassifier / LogisticRegression and
 ///     MLPClassifier there; samples per second per epoch and held-out accuracy, with the ratio.
+///   training-benchmark platform --python PATH --gateway URL --orchestrator URL --admin-key-file FILE
+///     Against a running platform (`./intellicore dev up`): Breast Cancer Wisconsin registered and
+///     uploaded through the gateway, an MLP job with a validation gate submitted, and the time
+///     from the request until inference answers with the version the gate deployed.
 @main
 struct TrainingBenchmark {
     static func main() async throws {
@@ -33,12 +40,21 @@ struct TrainingBenchmark {
         case "throughput":
             try await throughput(python: python, script: script, rows: Int(options["--rows"] ?? "") ?? 1_000_000,
                                  width: Int(options["--width"] ?? "") ?? 32, epochs: Int(options["--epochs"] ?? "") ?? 3)
+        case "platform":
+            guard let gateway = options["--gateway"], let orchestrator = options["--orchestrator"], let keyFile = options["--admin-key-file"] else { usage() }
+            try await platform(python: python, script: script, gateway: gateway, orchestrator: orchestrator,
+                               adminKey: try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
         default: usage()
         }
     }
 
     static func usage() -> Never {
-        FileHandle.standardError.write(Data("usage: training-benchmark quality|throughput --python PATH [--rows N] [--width D] [--epochs E]\n".utf8))
+        FileHandle.standardError.write(Data("""
+            usage: training-benchmark quality --python PATH
+                   training-benchmark throughput --python PATH [--rows N] [--width D] [--epochs E]
+                   training-benchmark platform --python PATH --gateway URL --orchestrator URL --admin-key-file FILE
+
+            """.utf8))
         exit(2)
     }
 
@@ -220,11 +236,64 @@ struct TrainingBenchmark {
     }
 }
 
+extension TrainingBenchmark {
+    // MARK: platform
+
+    static func platform(python: String, script: String, gateway: String, orchestrator: String, adminKey: String) async throws {
+        let directory = NSTemporaryDirectory() + "intellicore-training-platform-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        _ = try peer(python, script, ["export", directory])
+        let lines = try String(contentsOfFile: directory + "/breast_cancer.csv", encoding: .utf8).split(separator: "\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
+        guard let header = lines.first, let split = header.firstIndex(of: "split"), let target = header.firstIndex(of: "target") else {
+            throw BenchmarkError("breast_cancer.csv has no split or target column")
+        }
+        let csv = lines.map { fields in fields.enumerated().filter { $0.offset != split }.map(\.element).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        let features = header.indices.filter { $0 != split && $0 != target }
+        let tenant = "trbench-\(UInt32.random(in: 0...UInt32.max))"
+        let key = try await benchmarkTenant(gateway: gateway, adminKey: adminKey, tenant: tenant, name: "training benchmark", plan: "bench")
+        let columns = features.map { #"{"name":"\#(header[$0])","type":"number"}"# }
+            + [#"{"name":"target","type":"category","categories":["malignant","benign"]}"#]
+        let registered = try await http("POST", "\(gateway)/v1/datasets", key: key,
+                                        body: #"{"name":"breast-cancer","target":"target","columns":[\#(columns.joined(separator: ","))]}"#, expect: 201)
+        guard let dataset = (try JSONSerialization.jsonObject(with: registered) as? [String: Any])?["dataset_id"] as? String else {
+            throw BenchmarkError("no dataset id")
+        }
+        var upload = URLRequest(url: URL(string: "\(gateway)/v1/datasets/\(dataset)/versions")!)
+        upload.httpMethod = "POST"
+        upload.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
+        upload.setValue("text/csv", forHTTPHeaderField: "Content-Type")
+        upload.httpBody = Data(csv.utf8)
+        let (uploaded, response) = try await URLSession.shared.data(for: upload)
+        guard (response as? HTTPURLResponse)?.statusCode == 201 else { throw BenchmarkError("upload: \(String(decoding: uploaded, as: UTF8.self))") }
+
+        let row = features.map { lines[1][$0] }.joined(separator: ",")
+        let infer = #"{"id":"bench-1","inputs":[{"name":"input","shape":[1,\#(features.count)],"datatype":"FP32","data":[\#(row)]}]}"#
+        let started = ContinuousClock.now
+        let submitted = try await http("POST", "\(gateway)/v1/commands/training-jobs", key: key, body: """
+            {"model_name":"breast-cancer","dataset_id":"\(dataset)","algorithm":"mlp","target":"target",
+             "hyperparameters":{"hidden_layers":[32],"epochs":100,"patience":10},"validation_gate":{"metric":"accuracy","threshold":0.9}}
+            """, expect: 202)
+        guard let job = (try JSONSerialization.jsonObject(with: submitted) as? [String: Any])?["job_id"] as? String else { throw BenchmarkError("no job id") }
+        var served: Double?
+        while elapsedSeconds(since: started) < 120 {
+            if (try? await http("POST", "\(gateway)/v2/models/breast-cancer/infer", key: key, body: infer, expect: 200)) != nil {
+                served = elapsedSeconds(since: started)
+                break
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let view = try JSONSerialization.jsonObject(with: try await http("GET", "\(orchestrator)/v1/training/jobs/\(job)", key: key, body: nil, expect: 200)) as? [String: Any]
+        let metrics = view?["metrics"] as? [String: Any]
+        guard let served else { throw BenchmarkError("inference did not answer within 120 s; job: \(view ?? [:])") }
+        report(String(format: "Breast Cancer (%d rows × %d): TrainingRequested → inference answering with the gated version in %.2f s (status %@, epochs %@, accuracy %@)",
+                      lines.count - 1, features.count, served, "\(view?["status"] ?? "?")", "\(view?["epoch"] ?? "?")", "\(metrics?["accuracy"] ?? "?")"))
+    }
+}
+
 func pad(_ text: String, _ width: Int) -> String {
     text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
 }
 
-struct BenchmarkError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}

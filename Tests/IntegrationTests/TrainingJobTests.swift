@@ -174,9 +174,12 @@ struct TrainingJobTests {
             (#""dataset_id":"no-such-dataset","algorithm":"mlp","target":"churned""#, "does not exist"),
             (#""dataset_id":"\#(dataset)","algorithm":"mlp","target":"loyalty""#, "is not a column"),
             (#""dataset_id":"\#(dataset)","algorithm":"linear_regression","target":"churned""#, "predicts numbers"),
+            (#""dataset_id":"\#(dataset)","algorithm":"mlp","target":"churned","deadline":"%SOON%","hyperparameters":{"hidden_layers":[64,64],"epochs":1000,"batch_size":8,"patience":0}"#,
+             "deadline"),
         ]
         for (fields, reason) in failing {
-            let job = try await Self.submit(stack, key: developer, #"{"model_name":"broken",\#(fields)}"#)
+            let soon = EventCodec.formatTime(Date().addingTimeInterval(4))
+            let job = try await Self.submit(stack, key: developer, #"{"model_name":"broken",\#(fields.replacingOccurrences(of: "%SOON%", with: soon))}"#)
             let events = try await Self.events(stack, .trainingEvents, subject: job) { $0.contains { Self.terminal.contains($0.type) } }
             let failure = try #require(events.last { $0.type == ModelTrainingFailed.eventType }, "\(events.map(\.type))").decode(as: ModelTrainingFailed.self)
             #expect(failure.reason.contains(reason), "\(failure.reason)")
@@ -268,6 +271,44 @@ struct TrainingJobTests {
             #expect(registered.filter { $0.type == ModelVersionRegistered.eventType }.count == 1, "one version: \(registered.map(\.type))")
             #expect(try await Self.events(stack, .models, subject: "cancel-me", timeout: .seconds(1)) { _ in false }.isEmpty)
         }
+        #expect(try await stack.stop())
+    }
+
+    @Test func queuedJobsRunByPriorityWithinEachTenantsLimit() async throws {
+        let env = try IntegrationEnvironment.load()
+        try #require(env.binaries != nil, "INTELLICORE_BIN must point at the built executables")
+        let stack = try await GatewayStack(env: env, services: ["ingestion", "training-orchestrator"],
+                                           environment: ["TRAINING_WORKERS": "2", "TRAINING_TENANT_CONCURRENCY": "1", "TRAINING_DATA_WAIT_SECONDS": "20"])
+        #expect(try await stack.ready(), "not ready: \(stack.logs)")
+        let suffix = UInt32.random(in: 0...UInt32.max)
+        let a = try #require(try await stack.tenant("tpa-\(suffix)")["developer"]), b = try #require(try await stack.tenant("tpb-\(suffix)")["developer"])
+        let datasetA = try await Self.dataset(stack, key: a, rows: 3000), datasetB = try await Self.dataset(stack, key: b, rows: 300)
+        let orchestrator = try #require(stack.ports["training-orchestrator"])
+        func job(_ id: String, key: String) async -> [String: Any] {
+            await HTTP.http("GET", port: orchestrator, "/v1/training/jobs/\(id)", key: key).json
+        }
+        let quick = #""algorithm":"logistic_regression","target":"churned","hyperparameters":{"epochs":5}"#
+        // A's long job takes A's only slot.
+        let blocker = try await Self.submit(stack, key: a, #"{"model_name":"blocker","dataset_id":"\#(datasetA)","algorithm":"mlp","target":"churned","hyperparameters":{"hidden_layers":[64,64],"epochs":300,"batch_size":16,"patience":0}}"#)
+        #expect(try await eventually(timeout: .seconds(60)) { await job(blocker, key: a)["status"] as? String == "running" })
+        // Queued behind it: a low and a high priority job of A (low first); B's job is not A's to wait for.
+        let low = try await Self.submit(stack, key: a, #"{"model_name":"low","dataset_id":"\#(datasetA)","priority":1,\#(quick)}"#)
+        let high = try await Self.submit(stack, key: a, #"{"model_name":"high","dataset_id":"\#(datasetA)","priority":9,\#(quick)}"#)
+        let other = try await Self.submit(stack, key: b, #"{"model_name":"other","dataset_id":"\#(datasetB)",\#(quick)}"#)
+        #expect(try await eventually(timeout: .seconds(60)) { await job(other, key: b)["status"] as? String == "completed" }, "\(stack.logs)")
+        #expect(await job(blocker, key: a)["status"] as? String == "running", "the other tenant's job ran beside A's")
+        let waiting = (await job(low, key: a)["status"] as? String, await job(high, key: a)["status"] as? String)
+        #expect(waiting.0 == "queued" && waiting.1 == "queued", "A's limit of one running job held its other jobs back: \(waiting)")
+        let cancel = await HTTP.http("POST", port: stack.ingestionPort, "/v1/commands/training-jobs/\(blocker)/cancel", key: a, body: "{}")
+        #expect(cancel.status == 202, "\(cancel.body)")
+        #expect(try await eventually(timeout: .seconds(60)) {
+            let (l, h) = (await job(low, key: a), await job(high, key: a))
+            return l["status"] as? String == "completed" && h["status"] as? String == "completed"
+        }, "\(stack.logs)")
+        let (l, h) = (await job(low, key: a), await job(high, key: a))
+        let lowStarted = try #require((l["started_at"] as? String).flatMap(EventCodec.parseTime))
+        let highFinished = try #require((h["finished_at"] as? String).flatMap(EventCodec.parseTime))
+        #expect(highFinished <= lowStarted, "the higher priority ran first, one at a time: high finished \(highFinished), low started \(lowStarted)")
         #expect(try await stack.stop())
     }
 }

@@ -49,6 +49,15 @@ struct GatewayStack {
                                               logPath: NSTemporaryDirectory() + "it-\(service)-\(port)-\(UInt16.random(in: 0...UInt16.max)).log")
     }
 
+    /// Starts another instance of `service` (same environment, its own HTTP port) under `name`,
+    /// so that two instances share its consumer groups.
+    mutating func startReplica(_ service: String, as name: String) throws {
+        var environment = environments[service] ?? [:]
+        environment["SERVICE_HTTP_PORT"] = String(try freePort())
+        processes[name] = try ChildProcess(executable: "\(env.binaries!)/\(service)", arguments: [], environment: environment,
+                                           logPath: NSTemporaryDirectory() + "it-\(name)-\(UInt16.random(in: 0...UInt16.max)).log")
+    }
+
     func topic(_ topic: Topic) -> String { prefix + topic.rawValue }
 
     /// The PostgreSQL schema of `service` in this stack (`training` for the orchestrator).

@@ -14,7 +14,7 @@ enum TrainingRoutes {
         api.get("/v1/training/jobs") { request, context in
             let caller = try context.requireCaller(.viewer)
             let page = try PageRequest<Int>(request)
-            let model = try filter(request, "model")
+            let model = try request.filter("model")
             let found = try await store.jobs(tenant: caller.tenantId, model: model, after: page.after, limit: page.limit + 1, logger: context.logger)
             return try JSONResponse.events(.ok, page.page(found, position: \.sequence))
         }
@@ -34,7 +34,7 @@ enum TrainingRoutes {
             let caller = try context.requireCaller(.viewer)
             let run = try await requireRun(store, context, tenant: caller.tenantId)
             let page = try PageRequest<Int>(request)
-            let name = try filter(request, "name")
+            let name = try request.filter("name")
             // One page holds whole steps: one step past the limit tells whether there is more.
             let points = try await store.metrics(run: run.runId, name: name, afterStep: page.after, steps: page.limit + 1, logger: context.logger)
             let steps = Array(Set(points.map(\.step))).sorted()
@@ -76,7 +76,7 @@ enum TrainingRoutes {
             let caller = try context.requireCaller(.viewer)
             let model = try requireModel(context)
             let page = try PageRequest<Int>(request)
-            let alias = try filter(request, "alias")
+            let alias = try request.filter("alias")
             let found = try await store.history(tenant: caller.tenantId, model: model, alias: alias, after: page.after, limit: page.limit + 1,
                                                 logger: context.logger)
             return try JSONResponse.events(.ok, page.page(found, position: \.sequence))
@@ -108,12 +108,6 @@ enum TrainingRoutes {
         return run
     }
 
-    /// A query filter; text PostgreSQL cannot hold (a NUL) is a 400.
-    private static func filter(_ request: Request, _ name: String) throws(APIError) -> String? {
-        guard let value = request.uri.queryParameters[Substring(name)].map(String.init) else { return nil }
-        guard !value.utf8.contains(0) else { throw APIError.badRequest("\(name) must not contain a NUL character", code: "invalid_parameter") }
-        return value
-    }
 
     /// The model in the path; a name no model can have (a NUL) is unknown.
     private static func requireModel(_ context: APIRequestContext) throws -> String {

@@ -191,15 +191,26 @@ public struct EventConsumerService: Service {
                     let (fresh, total) = try await client.withEventTransaction(publisher: publisher, logger: logger) { transaction in
                         let new = try await inbox.claim(eventIds: work.map(\.event.id), on: transaction.connection, logger: logger)
                         var pending = new
+                        var batches: [(type: String, items: [any Sendable])] = []
                         for item in work where pending.remove(item.event.id) != nil {
-                            do {
-                                try await item.prepared(transaction)
-                            } catch let rejection as EventRejection {
-                                throw Rejected(position: item.position, reason: rejection.reason)
-                            } catch let error as EventError {
-                                throw Rejected(position: item.position, reason: "unusable \(item.event.type): \(error)")
+                            switch item.prepared {
+                            case .single(let run):
+                                do {
+                                    try await run(transaction)
+                                } catch let rejection as EventRejection {
+                                    throw Rejected(position: item.position, reason: rejection.reason)
+                                } catch let error as EventError {
+                                    throw Rejected(position: item.position, reason: "unusable \(item.event.type): \(error)")
+                                }
+                            case .batched(let type, let value):
+                                if let index = batches.firstIndex(where: { $0.type == type }) {
+                                    batches[index].items.append(value)
+                                } else {
+                                    batches.append((type, [value]))
+                                }
                             }
                         }
+                        for batch in batches { try await handlers.flush(batch.type, batch.items, transaction) }
                         try await offsets?.save(positions, on: transaction.connection, logger: logger)
                         return (new.count, work.count)
                     }

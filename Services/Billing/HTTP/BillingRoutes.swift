@@ -1,0 +1,58 @@
+import Foundation
+import Hummingbird
+import IntelliCoreEvents
+import IntelliCorePostgres
+import IntelliCoreServiceKit
+import PostgresNIO
+
+/// The billing API under `/v1/billing/`, for the caller's tenant.
+enum BillingRoutes {
+    struct UsagePage: Encodable, Sendable {
+        let tenantId: String
+        let period: String
+        let periodStart: Date
+        let periodEnd: Date
+        let items: [UsageLine]
+        let nextCursor: String?
+
+        enum CodingKeys: String, CodingKey { case tenantId, period, periodStart, periodEnd, items, nextCursor }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(tenantId, forKey: .tenantId)
+            try container.encode(period, forKey: .period)
+            try container.encode(periodStart, forKey: .periodStart)
+            try container.encode(periodEnd, forKey: .periodEnd)
+            try container.encode(items, forKey: .items)
+            try container.encode(nextCursor, forKey: .nextCursor) // null on the last page, never absent
+        }
+    }
+
+    static func add(to api: RouterGroup<APIRequestContext>, client: PostgresClient, schema: SchemaName) {
+        let usage = UsageReadStore(schema: schema, client: client)
+
+        /// `GET /v1/billing/usage?period=2026-12&meter=&model=&version=`: totals per meter, model and version.
+        api.get("/v1/billing/usage") { request, context in
+            let caller = try context.requireCaller(.viewer)
+            let page = try PageRequest<String>(request)
+            let period = try Self.period(request)
+            let meter = try request.filter("meter"), model = try request.filter("model"), version = try request.filter("version")
+            if let meter, UsageMeter(rawValue: meter) == nil {
+                throw APIError.badRequest("meter must be one of \(UsageMeter.allCases.map(\.rawValue).joined(separator: ", "))", code: "invalid_meter")
+            }
+            let found = try await usage.usage(tenant: caller.tenantId, start: period.start, end: period.end, meter: meter, model: model,
+                                              version: version, after: page.after, limit: page.limit + 1, logger: context.logger)
+            let paged = page.page(found, position: \.position)
+            return try JSONResponse.events(.ok, UsagePage(tenantId: caller.tenantId, period: period.description, periodStart: period.start,
+                                                          periodEnd: period.end, items: paged.items, nextCursor: paged.nextCursor))
+        }
+    }
+
+    /// `period=YYYY-MM`, the current month when absent.
+    static func period(_ request: Request) throws(APIError) -> BillingPeriod {
+        guard let text = request.uri.queryParameters["period"].map(String.init) else { return BillingPeriod(containing: Date()) }
+        guard let period = BillingPeriod(text) else { throw APIError.badRequest("period must be a month written YYYY-MM", code: "invalid_period") }
+        return period
+    }
+
+}

@@ -151,6 +151,8 @@ let package = Package(
                     path: "Tests/InferenceTests", swiftSettings: swiftSettings),
         .testTarget(name: "TrainingOrchestratorTests", dependencies: ["TrainingOrchestrator", "IntelliCoreEvents"],
                     path: "Tests/TrainingOrchestratorTests", swiftSettings: swiftSettings),
+        .testTarget(name: "BillingTests", dependencies: ["Billing", "IntelliCoreEvents", "IntelliCoreServiceKit"],
+                    path: "Tests/BillingTests", swiftSettings: swiftSettings),
         .testTarget(name: "IngestionTests", dependencies: ["Ingestion", "IntelliCoreEvents"],
                     path: "Tests/IngestionTests", swiftSettings: swiftSettings),
         .testTarget(name: "IntelliCoreLearningTests", dependencies: ["IntelliCoreLearning", "IntelliCoreModels", "IntelliCoreEvents", "IntelliCoreNumerics"],

@@ -99,16 +99,26 @@ public enum ModelHealth: String, Codable, Sendable, Hashable {
     case healthy, degraded, failing, unknown
 }
 
+/// One line of an invoice: a meter's use by one model version (or by no model: dataset rows).
 public struct InvoiceLine: Codable, Sendable, Hashable {
     public var meter: String
     public var quantity: Double
+    /// The line's amount divided by its quantity (tiers make it an average).
     public var unitPrice: Double
     public var amount: Double
+    public var modelName: String?
+    public var modelVersion: String?
+    /// The amount as an exact decimal string; `amount` is its approximation.
+    public var amountExact: String?
 
-    public init(meter: String, quantity: Double, unitPrice: Double, amount: Double) {
+    public init(meter: String, quantity: Double, unitPrice: Double, amount: Double, modelName: String? = nil, modelVersion: String? = nil,
+                amountExact: String? = nil) {
         self.meter = meter
         self.quantity = quantity
         self.unitPrice = unitPrice
         self.amount = amount
+        self.modelName = modelName
+        self.modelVersion = modelVersion
+        self.amountExact = amountExact
     }
 }

@@ -28,8 +28,50 @@ enum BillingRoutes {
         }
     }
 
-    static func add(to api: RouterGroup<APIRequestContext>, client: PostgresClient, schema: SchemaName) {
-        let usage = UsageReadStore(schema: schema, client: client)
+    struct InvoicePage: Encodable, Sendable {
+        let items: [Invoice]
+        let nextCursor: String?
+
+        enum CodingKeys: String, CodingKey { case items, nextCursor }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(items, forKey: .items)
+            try container.encode(nextCursor, forKey: .nextCursor)
+        }
+    }
+
+    static func add(to api: RouterGroup<APIRequestContext>, client: PostgresClient, usage: UsageReadStore, invoices: InvoiceStore, cycle: BillingCycle,
+                    plans: PlanStore, context serviceContext: ServiceContext) {
+        /// `GET /v1/billing/invoices`: the tenant's final invoices, newest first.
+        api.get("/v1/billing/invoices") { request, context in
+            let caller = try context.requireCaller(.viewer)
+            let page = try PageRequest<Date>(request)
+            let found = try await invoices.invoices(tenant: caller.tenantId, before: page.after, limit: page.limit + 1, client: client, logger: context.logger)
+            let paged = page.page(found, position: \.periodStart)
+            return try JSONResponse.events(.ok, InvoicePage(items: paged.items, nextCursor: paged.nextCursor))
+        }
+        /// `GET /v1/billing/invoices/{period}`: the final invoice, or the draft while the period is open.
+        api.get("/v1/billing/invoices/:period") { _, context in
+            let caller = try context.requireCaller(.viewer)
+            guard let period = BillingPeriod(try context.parameters.require("period")) else {
+                throw APIError.badRequest("the period is a month written YYYY-MM", code: "invalid_period")
+            }
+            if let issued = try await invoices.invoices(tenant: caller.tenantId, period: period, before: nil, limit: 1, client: client,
+                                                        logger: context.logger).first {
+                return try JSONResponse.events(.ok, issued)
+            }
+            return try JSONResponse.events(.ok, try await cycle.draft(tenant: caller.tenantId, period: period))
+        }
+        /// `GET /v1/billing/plan`: the caller's tenant's plan.
+        api.get("/v1/billing/plan") { _, context in
+            let caller = try context.requireCaller(.viewer)
+            let assigned = try await serviceContext.transaction { try await plans.plan(of: caller.tenantId, on: $0.connection, logger: $0.logger) }
+            guard let plan = assigned.plan else {
+                throw APIError.notFound("tenant \(caller.tenantId) has no plan billing knows (\(assigned.planId ?? "none assigned"))", code: "unknown_plan")
+            }
+            return try JSONResponse.events(.ok, plan)
+        }
 
         /// `GET /v1/billing/usage?period=2026-12&meter=&model=&version=`: totals per meter, model and version.
         api.get("/v1/billing/usage") { request, context in

@@ -29,5 +29,49 @@ enum BillingMigrations {
                 PRIMARY KEY (tenant_id, meter, hour, model_name, model_version)
             )
             """),
+        Migration(version: 101, name: "plans, quotas and invoices", sql: """
+            -- definition: the Plan as JSON, amounts as decimal strings
+            CREATE TABLE {schema}.plans (
+                plan_id text PRIMARY KEY,
+                currency text NOT NULL,
+                definition text NOT NULL,
+                updated_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE TABLE {schema}.tenant_plans (
+                tenant_id text PRIMARY KEY,
+                plan_id text NOT NULL,
+                assigned_at timestamptz NOT NULL DEFAULT now()
+            );
+            -- Whether a tenant is over a meter's hard limit, and for which period.
+            CREATE TABLE {schema}.quota_states (
+                tenant_id text NOT NULL,
+                meter text NOT NULL,
+                period_start timestamptz NOT NULL,
+                exceeded boolean NOT NULL,
+                updated_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (tenant_id, meter)
+            );
+            -- The period totals last published as UsageRecorded summaries.
+            CREATE TABLE {schema}.usage_published (
+                tenant_id text NOT NULL,
+                meter text NOT NULL,
+                period_start timestamptz NOT NULL,
+                quantity numeric NOT NULL,
+                PRIMARY KEY (tenant_id, meter, period_start)
+            );
+            -- Final invoices, one per tenant and period at most.
+            CREATE TABLE {schema}.invoices (
+                invoice_id text PRIMARY KEY,
+                tenant_id text NOT NULL,
+                period_start timestamptz NOT NULL,
+                period_end timestamptz NOT NULL,
+                plan_id text,
+                currency text NOT NULL,
+                total numeric NOT NULL,
+                lines text NOT NULL,
+                issued_at timestamptz NOT NULL DEFAULT now(),
+                UNIQUE (tenant_id, period_start)
+            )
+            """),
     ]
 }

@@ -118,4 +118,111 @@ struct BillingTests {
         #expect(await HTTP.http("GET", port: port, "/v1/billing/usage?period=2026-13", key: viewer).status == 400)
         #expect(try await stack.stop())
     }
+
+    /// The billing topic's events of one type for a tenant.
+    static func billingEvents<Event: DomainEvent>(_ stack: GatewayStack, _ type: Event.Type, tenant: String) async throws -> [Event] {
+        let messages = try await stack.env.readAll(stack.topic(.billing), partitions: 2, count: .max, timeout: .milliseconds(800))
+        return messages.compactMap { message in
+            guard let event = try? CloudEvent(kafkaHeader: { name in message.headers.last { $0.name == name }?.value }, value: message.value),
+                  event.type == Event.eventType, event.tenantId == tenant else { return nil }
+            return try? event.decode(as: Event.self)
+        }
+    }
+
+    @Test func quotasStopPredictionsAndPlansRestoreThemAndClosedPeriodsAreInvoicedOnce() async throws {
+        let env = try IntegrationEnvironment.load()
+        try #require(env.binaries != nil, "INTELLICORE_BIN must point at the built executables")
+        let stack = try await GatewayStack(env: env, services: ["ingestion", "inference", "billing"],
+                                           environment: ["BILLING_CYCLE_SECONDS": "1", "BILLING_INVOICE_GRACE_SECONDS": "0"])
+        #expect(try await stack.ready(), "not ready: \(stack.logs)")
+        let tenant = "quota-\(UInt32.random(in: 0...UInt32.max))"
+        let keys = try await stack.tenant(tenant)
+        let developer = try #require(keys["developer"]), viewer = try #require(keys["viewer"])
+        let billing = try #require(stack.ports["billing"])
+        let admin = GatewayStack.adminKey
+
+        // A plan of 6 predictions a month at 1.25 EUR each after 2 free; only the platform administrator may write it.
+        let plan = #"{"plan_id":"tiny","currency":"EUR","meters":{"predictions":{"included":"2","unit":"1","tiers":[{"unit_price":"1.25"}],"hard_limit":"6"}}}"#
+        #expect(try await eventually(timeout: .seconds(20)) {
+            await HTTP.http("POST", port: billing, "/v1/billing/plans", key: keys["admin"], body: plan).status == 403
+        }, "a tenant's administrator is not the platform's")
+        let created = await HTTP.http("POST", port: billing, "/v1/billing/plans", key: admin, body: plan)
+        #expect(created.status == 201, "\(created.body)")
+        let bad = await HTTP.http("POST", port: billing, "/v1/billing/plans", key: admin, body: #"{"plan_id":"x","currency":"EUR","meters":{"predictions":{"tiers":[{"unit_price":"0.1.2"}]}}}"#)
+        #expect(bad.status == 422 && bad.errorCode == "invalid_field", "\(bad.body)")
+        // The tenant came with plan "free" (TenantCreated); the administrator moves it to "tiny".
+        var assigned = HTTP.HTTPAnswer(status: 0, body: "", headers: [:])
+        #expect(try await eventually(timeout: .seconds(20)) {
+            assigned = await HTTP.http("PUT", port: billing, "/v1/billing/tenants/\(tenant)/plan", key: admin, body: #"{"plan_id":"tiny"}"#)
+            return assigned.status == 200
+        }, "\(assigned.body)")
+        #expect(await HTTP.http("PUT", port: billing, "/v1/billing/tenants/\(tenant)/plan", key: admin, body: #"{"plan_id":"nope"}"#).status == 422)
+
+        try await GatewayTests.register(stack, tenant: tenant, model: "churn", version: 1, seed: 3)
+        try await stack.publish(ModelDeployed(modelName: "churn", alias: "champion", version: 1, trafficPolicy: .single(1)), key: "churn", tenant: tenant)
+        let body = #"{"inputs":[{"name":"input","shape":[1,4],"datatype":"FP32","data":[0.5,-1,2,0.25]}]}"#
+        func predict() async -> HTTP.HTTPAnswer { await HTTP.http("POST", port: stack.ingestionPort, "/v2/models/churn/infer", key: developer, body: body) }
+        #expect(try await eventually(timeout: .seconds(30)) { await predict().status == 200 })
+        // Predict until inference refuses: the hard limit of 6 is passed at the 7th row metered.
+        var served = 1, refused: HTTP.HTTPAnswer?
+        for _ in 0..<40 {
+            let answer = await predict()
+            if answer.status == 200 { served += 1 } else { refused = answer; break }
+            try await Task.sleep(for: .milliseconds(150))
+        }
+        #expect(refused?.status == 429 && refused?.errorCode == PredictionFailureCode.quotaExceeded.rawValue, "\(String(describing: refused?.body)) after \(served)")
+        #expect(served >= 7, "served \(served) before the quota stopped them")
+        let exceeded = try await Self.billingEvents(stack, QuotaExceeded.self, tenant: tenant)
+        #expect(exceeded.count == 1 && exceeded.first?.limit == 6 && (exceeded.first?.used ?? 0) >= 7, "\(exceeded)")
+
+        // A plan change lifts the limit: QuotaRestored, and inference answers again.
+        let bigger = plan.replacingOccurrences(of: #""hard_limit":"6""#, with: #""hard_limit":"1000""#)
+        #expect(await HTTP.http("POST", port: billing, "/v1/billing/plans", key: admin, body: bigger).status == 200)
+        #expect(try await eventually(timeout: .seconds(30)) { await predict().status == 200 }, "predictions are answered again")
+        #expect(try await Self.billingEvents(stack, QuotaRestored.self, tenant: tenant).count == 1)
+        #expect(try await Self.billingEvents(stack, QuotaExceeded.self, tenant: tenant).count == 1, "exceeded once while the condition lasted")
+
+        // Usage of last month (answers stamped then) is invoiced once the period closed (grace 0 here).
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        let lastMonth = utc.date(from: utc.dateComponents([.year, .month], from: Date()))!.addingTimeInterval(-43_200) // the last day of last month
+        let producer = try env.producer()
+        var late: [KafkaProducerMessage] = []
+        for index in 0..<5 {
+            var event = try Self.answer(100_000 + index, tenant: tenant) // 1–4 rows each: 1+2+3+4+1 = 11 rows of churn v1/v2
+            event.time = lastMonth
+            late.append(KafkaProducerMessage(event: event, topic: stack.topic(.predictionResults), key: "late-\(index)"))
+        }
+        for result in try await producer.send(late) { _ = try result.get() }
+        await producer.shutdown()
+        var issued: [InvoiceIssued] = []
+        #expect(try await eventually(timeout: .seconds(30)) {
+            issued = try await Self.billingEvents(stack, InvoiceIssued.self, tenant: tenant).filter { $0.periodEnd <= Date() }
+            return !issued.isEmpty
+        }, "no invoice for the closed period")
+        try await Task.sleep(for: .seconds(3)) // cycles keep running: a second invoice would show now
+        issued = try await Self.billingEvents(stack, InvoiceIssued.self, tenant: tenant).filter { $0.periodEnd <= Date() }
+        let invoice = try #require(issued.first)
+        #expect(issued.count == 1, "one invoice per tenant and period: \(issued.count)")
+        // 11 predictions, 2 free, 9 × 1.25 = 11.25 EUR, shared by version: v1 rows 1+3+1 = 5, v2 rows 2+4 = 6
+        #expect(invoice.totalAmount == "11.25" && invoice.currency == "EUR", "\(invoice)")
+        #expect(invoice.lines.map { $0.modelVersion ?? "" } == ["1", "2"] && invoice.lines.compactMap(\.amountExact) == ["5.11", "6.14"], "\(invoice.lines)")
+        print("BillingTests: invoice \(invoice.invoiceId): \(invoice.lines.map { "\($0.meter) \($0.modelName ?? "")/v\($0.modelVersion ?? "") \($0.quantity) → \($0.amountExact ?? "")" }) total \(invoice.totalAmount ?? "") \(invoice.currency)")
+        let period = Self.month(lastMonth)
+        let read = await HTTP.http("GET", port: billing, "/v1/billing/invoices/\(period)", key: viewer)
+        #expect(read.json["status"] as? String == "final" && read.json["total"] as? String == "11.25", "\(read.body)")
+        let current = await HTTP.http("GET", port: billing, "/v1/billing/invoices/\(Self.month(Date()))", key: viewer)
+        #expect(current.json["status"] as? String == "draft", "\(current.body)")
+        #expect(try await eventually(timeout: .seconds(10)) { !(try await Self.billingEvents(stack, UsageRecorded.self, tenant: tenant).isEmpty) },
+                "usage summaries are published")
+        #expect(try await stack.stop())
+    }
+
+    /// `YYYY-MM` of a date, UTC.
+    static func month(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month], from: date)
+        return String(format: "%04d-%02d", parts.year ?? 0, parts.month ?? 0)
+    }
 }

@@ -6,7 +6,9 @@ import Logging
 /// What billing does on a schedule: restores quotas when a new period began, publishes usage
 /// summaries (one `UsageRecorded` per tenant and meter whose period total changed — never one per
 /// metered event), and issues the invoices of the period that closed more than the grace period
-/// ago (`InvoiceIssued`, once: the unique invoice per tenant and period decides).
+/// ago (`InvoiceIssued`, once: the unique invoice per tenant and period decides). Usage that
+/// arrives after its period's invoice was issued stays in the ledger but is not invoiced: the
+/// grace period is how long billing waits for it.
 struct BillingCycle: Sendable {
     let context: ServiceContext
     let plans: PlanStore
@@ -42,11 +44,10 @@ struct BillingCycle: Sendable {
         }
     }
 
-    /// Issues the closed period's invoice of every tenant with a plan or with usage in it.
+    /// Issues the closed period's invoice of every tenant that used something in it (plans have
+    /// no base fee, so a period without usage has nothing to invoice).
     func issueInvoices(for period: BillingPeriod) async throws {
-        let planned = try await context.transaction { try await plans.allTenants(on: $0.connection, logger: $0.logger) }
-        let tenants = Set(planned).union(try await usage.tenants(period: period, logger: logger))
-        for tenant in tenants.sorted() {
+        for tenant in try await usage.tenants(period: period, logger: logger) {
             guard try await invoices.invoices(tenant: tenant, period: period, before: nil, limit: 1, client: context.postgres, logger: logger).isEmpty else {
                 continue
             }

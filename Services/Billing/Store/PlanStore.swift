@@ -63,12 +63,4 @@ struct PlanStore: Sendable {
         for try await tenant in rows.decode(String.self) { tenants.append(tenant) }
         return tenants
     }
-
-    /// Every tenant with a plan.
-    func allTenants(on connection: PostgresConnection, logger: Logger) async throws -> [String] {
-        let rows = try await connection.query("SELECT tenant_id FROM \(unescaped: assignments) ORDER BY tenant_id", logger: logger)
-        var tenants: [String] = []
-        for try await tenant in rows.decode(String.self) { tenants.append(tenant) }
-        return tenants
-    }
 }

@@ -39,6 +39,7 @@ let package = Package(
         .executable(name: "gateway-benchmark", targets: ["GatewayBenchmark"]),
         .executable(name: "dataset-benchmark", targets: ["DatasetBenchmark"]),
         .executable(name: "training-benchmark", targets: ["TrainingBenchmark"]),
+        .executable(name: "billing-benchmark", targets: ["BillingBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -131,6 +132,10 @@ let package = Package(
 
         .executableTarget(name: "TrainingBenchmark", dependencies: ["IntelliCoreLearning", "IntelliCoreModels", "IntelliCoreEvents", "BenchmarkSupport"],
                           path: "Benchmarks/TrainingBenchmark", exclude: ["sklearn_peer.py"], swiftSettings: swiftSettings),
+
+        .executableTarget(name: "BillingBenchmark", dependencies: ["IntelliCoreEvents", "IntelliCoreKafka", "IntelliCorePostgres", "BenchmarkSupport",
+                                                                   .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")],
+                          path: "Benchmarks/BillingBenchmark", swiftSettings: swiftSettings),
 
         // Test fixtures: processes the integration tests start and kill.
         .executableTarget(name: "OutboxRelayFixture", dependencies: [

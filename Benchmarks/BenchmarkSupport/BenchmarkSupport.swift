@@ -61,12 +61,20 @@ public struct CPUAccount {
         start = self.processes.map { Self.cpuSeconds($0.pid) }
     }
 
-    public func summary(per predictions: Int) -> String {
+    public func summary(per count: Int, unit: String = "prediction") -> String {
         let parts = zip(processes, start).compactMap { process, before -> String? in
-            guard let before, let after = Self.cpuSeconds(process.pid), predictions > 0 else { return nil }
-            return String(format: "%@ %.1f µs", process.name, (after - before) / Double(predictions) * 1e6)
+            guard let before, let after = Self.cpuSeconds(process.pid), count > 0 else { return nil }
+            return String(format: "%@ %.1f µs", process.name, (after - before) / Double(count) * 1e6)
         }
-        return "CPU per prediction: " + (parts.isEmpty ? "(no process ids given)" : parts.joined(separator: ", "))
+        return "CPU per \(unit): " + (parts.isEmpty ? "(no process ids given)" : parts.joined(separator: ", "))
+    }
+
+    /// Every running process whose command is `command` (PostgreSQL's backends: `postgres`).
+    public static func processes(named command: String) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { pid_t($0) }.filter {
+            (try? String(contentsOfFile: "/proc/\($0)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) == command
+        }
     }
 
     /// User + system time of a process, in seconds (fields 14 and 15 of `/proc/PID/stat`).

@@ -62,7 +62,7 @@ struct DatasetBenchmark {
         }
         let rate = Double(accepted) / seconds
         report(String(format: "ingestion: %d rows sealed in %.2f s = %.0f rows/s (%.1f MB/s); %@", accepted, seconds, rate,
-                      Double(size) / 1e6 / seconds, cpu.summary(per: accepted).replacingOccurrences(of: "prediction", with: "row")))
+                      Double(size) / 1e6 / seconds, cpu.summary(per: accepted, unit: "row")))
         if let peak {
             report(String(format: "ingestion resident memory: %.0f MB before, peak %.0f MB during the upload (sampled every 20 ms)",
                           peak.before / 1e6, peak.peak / 1e6))
@@ -74,7 +74,7 @@ struct DatasetBenchmark {
                 let total = (stored - start) / .seconds(1)
                 report(String(format: "training orchestrator: every row stored %.2f s after the upload started = %.0f rows/s end to end; %@",
                               total, Double(accepted) / total,
-                              orchestratorCPU.summary(per: accepted).replacingOccurrences(of: "prediction", with: "row")))
+                              orchestratorCPU.summary(per: accepted, unit: "row")))
             } else {
                 report("training orchestrator: the version was not stored within 300 s (is it running? --postgres-port)")
             }

@@ -23,7 +23,8 @@ extension BillingService {
         return [
             try context.eventConsumer(purpose: "usage", topics: [.predictionResults, .trainingEvents, .datasets],
                                       handlers: UsageEventsHandler(ledger: ledger, keeper: keeper).handlers,
-                                      transactions: .perBatchWithOffsets, latency: .hotPath, batchSize: settings.pollBatch),
+                                      transactions: .perBatchWithOffsets, latency: .hotPath, batchSize: settings.pollBatch,
+                                      deduplication: .handlers),
             try context.eventConsumer(purpose: "plans", topics: [.tenants], handlers: TenantPlansHandler(plans: plans).handlers),
             PeriodicTask(name: "billing-cycle", interval: .seconds(settings.cycleSeconds), initialDelay: .seconds(1), logger: context.logger) {
                 try await cycle.run()

@@ -52,11 +52,13 @@ public struct ServiceContext: Sendable {
     /// inbox row (see `EventConsumerService.Transactions` for the unit of work).
     public func eventConsumer(purpose: String, topics: [Topic], handlers: EventHandlers,
                               transactions: EventConsumerService.Transactions = .perEvent,
-                              latency: ConsumerLatency = .controlPlane, batchSize: Int = 500) throws -> EventConsumerService {
+                              latency: ConsumerLatency = .controlPlane, batchSize: Int = 500,
+                              deduplication: EventConsumerService.Deduplication = .inbox) throws -> EventConsumerService {
         try EventConsumerService(
             name: "\(descriptor.name).\(purpose)", consumer: consumerConfiguration(purpose: purpose, latency: latency),
             topics: topics.map { configuration.topics[$0] }, handlers: handlers, transactions: transactions,
-            client: postgres, schema: schema, publisher: publisher, deadLetters: deadLetters, batchSize: batchSize, logger: logger)
+            client: postgres, schema: schema, publisher: publisher, deadLetters: deadLetters, batchSize: batchSize,
+            deduplication: deduplication, logger: logger)
     }
 
     /// Runs `body` in one transaction of this service's database: its writes and the events it

@@ -57,7 +57,8 @@ public struct EventConsumerService: Service {
     let handlers: EventHandlers
     let transactions: Transactions
     let client: PostgresClient
-    let inbox: Inbox
+    /// nil when the handlers deduplicate themselves (`Deduplication.handlers`).
+    let inbox: Inbox?
     let offsets: ConsumerOffsetStore?
     let publisher: EventPublisher
     let deadLetters: DeadLetterPublisher
@@ -69,6 +70,16 @@ public struct EventConsumerService: Service {
     private let deadLettered: Counter
     private let retried: Counter
 
+    /// Who makes a redelivered event a no-op.
+    public enum Deduplication: Sendable, Equatable {
+        /// The inbox: a row per `(consumer, ce_id)` in the event's transaction; a known id is skipped.
+        case inbox
+        /// The handlers themselves, by a unique key of their own rows (billing's ledger is unique
+        /// by source event): every event of a batch reaches them, and they must be idempotent.
+        /// Saves a write per event on high-rate topics.
+        case handlers
+    }
+
     /// Services build theirs with `ServiceContext.eventConsumer(purpose:topics:handlers:…)`.
     ///
     /// The inbox is `name`'s in `schema`; with `.perBatchWithOffsets` the offsets are stored in
@@ -77,7 +88,7 @@ public struct EventConsumerService: Service {
     /// - Parameter name: the inbox consumer name, `<service>.<purpose>`.
     public init(name: String, consumer configuration: KafkaConsumerConfiguration, topics: [String], handlers: EventHandlers,
                 transactions: Transactions, client: PostgresClient, schema: SchemaName, publisher: EventPublisher,
-                deadLetters: DeadLetterPublisher, batchSize: Int = 500, logger: Logger) throws {
+                deadLetters: DeadLetterPublisher, batchSize: Int = 500, deduplication: Deduplication = .inbox, logger: Logger) throws {
         var positioner: KafkaConsumer.AssignmentPositioner?
         if transactions == .perBatchWithOffsets, let group = configuration.groupId {
             let store = ConsumerOffsetStore(schema: schema, group: group)
@@ -94,7 +105,7 @@ public struct EventConsumerService: Service {
         self.handlers = handlers
         self.transactions = transactions
         self.client = client
-        self.inbox = Inbox(schema: schema, consumer: name)
+        self.inbox = deduplication == .inbox ? Inbox(schema: schema, consumer: name) : nil
         self.publisher = publisher
         self.deadLetters = deadLetters
         self.batchSize = batchSize
@@ -189,7 +200,8 @@ public struct EventConsumerService: Service {
             let finished = await retrying(records[work.first?.position ?? records.startIndex]) {
                 do {
                     let (fresh, total) = try await client.withEventTransaction(publisher: publisher, logger: logger) { transaction in
-                        let new = try await inbox.claim(eventIds: work.map(\.event.id), on: transaction.connection, logger: logger)
+                        let new = try await inbox?.claim(eventIds: work.map(\.event.id), on: transaction.connection, logger: logger)
+                            ?? Set(work.map(\.event.id))
                         var pending = new
                         var batches: [(type: String, items: [any Sendable])] = []
                         for item in work where pending.remove(item.event.id) != nil {

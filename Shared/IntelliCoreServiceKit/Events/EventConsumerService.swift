@@ -120,13 +120,30 @@ public struct EventConsumerService: Service {
     public func run() async throws {
         do {
             try consumer.subscribe(topics: topics)
+            // Batch modes fetch the next batch while the current one's transaction runs (the
+            // consumer polls on its own thread), so Kafka and PostgreSQL work at the same time.
+            // A prefetched batch that is never handled (shutdown) has no offsets stored: it is
+            // redelivered, and the handlers' deduplication makes that a no-op.
+            let prefetching = transactions != .perEvent
+            var next: Task<[KafkaConsumerMessage], any Error>?
+            defer { next?.cancel() }
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                let batch = try await consumer.poll(maxMessages: batchSize, timeout: .milliseconds(100))
+                let batch: [KafkaConsumerMessage]
+                if let pending = next {
+                    next = nil
+                    batch = try await pending.value
+                } else {
+                    batch = try await consumer.poll(maxMessages: batchSize, timeout: .milliseconds(100))
+                }
                 guard !batch.isEmpty else { continue }
+                if prefetching {
+                    next = Task { [consumer, batchSize] in try await consumer.poll(maxMessages: batchSize, timeout: .milliseconds(100)) }
+                }
                 let done = await handle(batch)
                 try consumer.storeOffsets(for: Array(batch.prefix(done)))
                 if done < batch.count { break }
             }
+            if let pending = next { _ = try? await pending.value } // never close the consumer under a running poll
         } catch {
             await consumer.close()
             throw error

@@ -114,7 +114,7 @@ let package = Package(
         serviceTarget("TrainingOrchestrator", dependencies: ["IntelliCoreLearning", "IntelliCoreModels"], resources: [.copy("HTTP/openapi.json")]),
         serviceTarget("Inference", dependencies: ["IntelliCoreNumerics", "IntelliCoreModels", "IntelliCoreOIP", "IntelliCoreEventBus"]),
         serviceTarget("Monitoring"),
-        serviceTarget("Billing"),
+        serviceTarget("Billing", resources: [.copy("HTTP/openapi.json")]),
 
         // Benchmarks: executables that print figures.
         .target(name: "BenchmarkSupport", path: "Benchmarks/BenchmarkSupport", swiftSettings: swiftSettings),

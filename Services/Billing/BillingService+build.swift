@@ -1,3 +1,4 @@
+import Foundation
 import IntelliCoreServiceKit
 import ServiceLifecycle
 
@@ -20,6 +21,8 @@ extension BillingService {
                                  grace: .seconds(settings.graceSeconds), defaultCurrency: settings.defaultCurrency)
         BillingRoutes.add(to: routes.api, client: context.postgres, usage: usage, invoices: invoices, cycle: cycle, plans: plans, context: context)
         BillingAdminRoutes.add(to: routes.api, context: context, plans: plans, keeper: keeper)
+        try OpenAPIRoute.add(to: routes.router, document: Bundle.module.url(forResource: "openapi", withExtension: "json"),
+                             service: context.descriptor.name, paths: ["/openapi.json", "/v1/billing/openapi.json"])
         return [
             try context.eventConsumer(purpose: "usage", topics: [.predictionResults, .trainingEvents, .datasets],
                                       handlers: UsageEventsHandler(ledger: ledger, keeper: keeper).handlers,

@@ -79,3 +79,23 @@ enum JSONRequestBodyForTests {
         #expect(problem(#"{"plan_id":"pro","currency":"EUR","meters":{"predictions":{"tiers":[{"up_to":"10","unit_price":"1"},{"up_to":"5","unit_price":"1"}]}}}"#)?.contains("grow") == true)
     }
 }
+
+extension PlanPricingTests {
+    @Test func sharedChargesAreNeverNegativeAndAddUp() throws {
+        // 0.04 over six equal versions: four get a cent, two none — not five cents and a −0.01.
+        let plan = Plan(planId: "p", currency: "EUR", meters: ["predictions": .init(included: 0, unit: 1, tiers: [.init(upTo: nil, unitPrice: Decimal(string: "0.01")!)], hardLimit: nil)])
+        let usage = (1...6).map { UsageLine(meter: "predictions", modelName: "m", modelVersion: "\($0)", exactText: "0.6666666666666666") }
+        let invoice = InvoiceBuilder.build(tenant: "t", period: try #require(BillingPeriod("2026-11")), planId: "p", plan: plan, usage: usage,
+                                           status: "draft", defaultCurrency: "EUR")
+        let amounts = invoice.lines.compactMap { Decimal(string: $0.amount) }
+        try #require(amounts.count == 6)
+        #expect(amounts.allSatisfy { $0 >= 0 }, "\(invoice.lines.map(\.amount))")
+        #expect(amounts.reduce(0, +) == Decimal(string: invoice.total), "\(invoice.lines.map(\.amount)) vs \(invoice.total)")
+    }
+
+    @Test func textWithALineBreakOrASignIsNotAPlanOrAPeriod() {
+        #expect(BillingPeriod("2026-+1") == nil)
+        #expect((try? JSONRequestBodyForTests.plan(#"{"plan_id":"pro\n","currency":"EUR","meters":{}}"#)) == nil)
+        #expect((try? JSONRequestBodyForTests.plan(#"{"plan_id":"pro","currency":"EUR\r","meters":{}}"#)) == nil)
+    }
+}

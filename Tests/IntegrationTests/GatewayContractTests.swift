@@ -1,5 +1,6 @@
 import Foundation
 import IntelliCoreEvents
+import IntelliCoreKafka
 import Testing
 
 /// schemathesis (PyPI, installed by `scripts/setup.sh`) against the running gateway's own
@@ -97,6 +98,52 @@ struct GatewayContractTests {
             """.write(toFile: config, atomically: true, encoding: .utf8)
         let port = try #require(stack.ports["training-orchestrator"])
         try await Self.schemathesis(schemathesis, port: port, config: config, key: viewer, name: "TrainingContract")
+        #expect(try await stack.stop())
+    }
+
+    /// Billing's API against its own document: a tenant on a plan with usage, the platform
+    /// administrator's key on the plan routes.
+    @Test func billingKeepsItsOpenAPIContract() async throws {
+        let env = try IntegrationEnvironment.load()
+        try #require(env.binaries != nil, "INTELLICORE_BIN must point at the built executables")
+        let schemathesis = try #require(ProcessInfo.processInfo.environment["SCHEMATHESIS_BIN"],
+                                        "SCHEMATHESIS_BIN must name schemathesis' st (./intellicore test sets it up)")
+        let stack = try await GatewayStack(env: env, services: ["ingestion", "billing"])
+        #expect(try await stack.ready(), "not ready: \(stack.logs)")
+        let tenant = "contract-billing-\(UInt32.random(in: 0...UInt32.max))"
+        let keys = try await stack.tenant(tenant)
+        let viewer = try #require(keys["viewer"])
+        let port = try #require(stack.ports["billing"])
+        let plan = #"{"plan_id":"pro","currency":"EUR","meters":{"predictions":{"included":"10","unit":"1000","tiers":[{"up_to":"100","unit_price":"0.50"},{"unit_price":"0.30"}],"hard_limit":"1000000"}}}"#
+        #expect(await GatewayStack.http("POST", port: port, "/v1/billing/plans", key: GatewayStack.adminKey, body: plan).status == 201)
+        #expect(try await eventually(timeout: .seconds(20)) {
+            await GatewayStack.http("PUT", port: port, "/v1/billing/tenants/\(tenant)/plan", key: GatewayStack.adminKey, body: #"{"plan_id":"pro"}"#).status == 200
+        })
+        let producer = try env.producer()
+        for index in 0..<20 {
+            _ = try await producer.send(KafkaProducerMessage(event: try BillingTests.answer(index, tenant: tenant), topic: stack.topic(.predictionResults),
+                                                             key: "r\(index)"))
+        }
+        await producer.shutdown()
+        #expect(try await eventually(timeout: .seconds(30)) {
+            let usage = await GatewayStack.http("GET", port: port, "/v1/billing/usage", key: viewer)
+            return !((usage.json["items"] as? [[String: Any]]) ?? []).isEmpty
+        })
+        let config = NSTemporaryDirectory() + "it-schemathesis-billing-\(port).toml"
+        try """
+            [cache]
+            enabled = false
+
+            [parameters]
+            "path.tenant" = "\(tenant)"
+            "path.period" = "\(BillingTests.month(Date()))"
+
+            # Plans are the platform administrator's.
+            [[operations]]
+            include-path-regex = "^/v1/billing/(plans|tenants/)"
+            headers = { Authorization = "Bearer \(GatewayStack.adminKey)" }
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        try await Self.schemathesis(schemathesis, port: port, config: config, key: viewer, name: "BillingContract")
         #expect(try await stack.stop())
     }
 

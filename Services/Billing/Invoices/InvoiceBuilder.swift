@@ -26,8 +26,8 @@ struct Invoice: Codable, Sendable {
 
 /// Prices a tenant's period: per meter, the plan's charge for the meter's total (allowance,
 /// then graduated tiers), shared among the model versions that used it in proportion to their
-/// quantity — rounded to cents, the last line taking the rounding remainder, so the lines add up
-/// to the meter's charge exactly.
+/// quantity — in cents by largest remainder, so the lines add up to the meter's charge exactly
+/// and none is negative.
 enum InvoiceBuilder {
     static func invoiceId(tenant: String, period: BillingPeriod) -> String { "inv-\(tenant)-\(period)" }
 
@@ -41,13 +41,18 @@ enum InvoiceBuilder {
             let quantities = used.map(\.exact)
             let meterTotal = quantities.reduce(0, +)
             let charge = plan?.charge(meter, quantity: meterTotal).amount ?? 0
-            var allocated: Decimal = 0
+            // Largest remainder: each line gets its share rounded down to the cent, and the cents
+            // left over go to the lines whose shares lost the most — never a negative line.
+            let shares = quantities.map { meterTotal > 0 ? charge * $0 / meterTotal : 0 }
+            var amounts = shares.map { $0.rounded(scale: 2, mode: .down) }
+            var cents = ((charge - amounts.reduce(0, +)) * 100).rounded(scale: 0)
+            for index in shares.indices.sorted(by: { shares[$0] - amounts[$0] > shares[$1] - amounts[$1] }) where cents > 0 {
+                amounts[index] += Decimal(string: "0.01")!
+                cents -= 1
+            }
             for (index, line) in used.enumerated() {
-                let amount = index == used.count - 1 ? charge - allocated
-                    : (meterTotal > 0 ? (charge * quantities[index] / meterTotal).rounded(scale: 2) : 0)
-                allocated += amount
                 lines.append(Invoice.Line(meter: meter.rawValue, modelName: line.modelName, modelVersion: line.modelVersion,
-                                          quantity: quantities[index].text, amount: amount.rounded(scale: 2).text))
+                                          quantity: quantities[index].text, amount: amounts[index].text))
             }
             total += charge
         }

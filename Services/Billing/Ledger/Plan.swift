@@ -91,10 +91,10 @@ struct Plan: Codable, Sendable, Hashable {
 }
 
 extension Decimal {
-    /// Rounded half away from zero to `scale` decimal places.
-    func rounded(scale: Int) -> Decimal {
+    /// Rounded to `scale` decimal places (half away from zero unless told otherwise).
+    func rounded(scale: Int, mode: NSDecimalNumber.RoundingMode = .plain) -> Decimal {
         var value = self, result = Decimal()
-        NSDecimalRound(&result, &value, scale, .plain)
+        NSDecimalRound(&result, &value, scale, mode)
         return result
     }
 
@@ -127,6 +127,11 @@ struct PlanDefinition: ClosedJSONObject {
     enum CodingKeys: String, CodingKey, CaseIterable { case planId = "plan_id", currency, meters }
     static let fields = fieldNames(CodingKeys.self)
 
+    /// Whether `pattern` matches all of `text` (`$` alone would also accept a trailing line break).
+    static func whole(_ text: String, _ pattern: String) -> Bool {
+        text.range(of: pattern, options: .regularExpression) == text.startIndex..<text.endIndex
+    }
+
     /// The plan, or a 422 naming the first field that is wrong.
     func validated() throws -> Plan {
         func invalid(_ field: String, _ problem: String) -> APIError {
@@ -134,15 +139,15 @@ struct PlanDefinition: ClosedJSONObject {
         }
         func amount(_ text: String?, _ field: String, default value: Decimal? = nil) throws -> Decimal? {
             guard let text else { return value }
-            guard text.range(of: #"^[0-9]{1,15}(\.[0-9]{1,6})?$"#, options: .regularExpression) != nil, let number = Decimal(string: text) else {
+            guard Self.whole(text, #"^[0-9]{1,15}(\.[0-9]{1,6})?$"#), let number = Decimal(string: text) else {
                 throw invalid(field, "must be a non-negative decimal written as a string, like \"0.50\"")
             }
             return number
         }
-        guard planId.range(of: #"^[a-z0-9][a-z0-9_-]{0,62}$"#, options: .regularExpression) != nil else {
+        guard Self.whole(planId, #"^[a-z0-9][a-z0-9_-]{0,62}$"#) else {
             throw invalid("plan_id", "must be 1 to 63 lowercase letters, digits, _ or -")
         }
-        guard currency.range(of: #"^[A-Z]{3}$"#, options: .regularExpression) != nil else { throw invalid("currency", "must be an ISO 4217 code like EUR") }
+        guard Self.whole(currency, #"^[A-Z]{3}$"#) else { throw invalid("currency", "must be an ISO 4217 code like EUR") }
         var prices: [String: Plan.MeterPrice] = [:]
         for (name, meter) in meters {
             guard UsageMeter(rawValue: name) != nil else {

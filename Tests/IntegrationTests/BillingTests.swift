@@ -96,7 +96,16 @@ struct BillingTests {
                 final = try await Self.ledger(client, schema: schema, tenant: tenant, logger: env.logger)
                 return final.0 >= billable
             }, "\(final) — \(stack.logs)")
-            try await Task.sleep(for: .seconds(2)) // anything counted twice would show now
+            // Billing's stored offsets reach the end of the topic: it consumed every record, so
+            // anything counted twice would be in the ledger now.
+            var consumed = 0
+            #expect(try await eventually(timeout: .seconds(60)) {
+                let rows = try await client.query(PostgresQuery(unsafeSQL: """
+                    SELECT coalesce(sum(next_offset), 0)::bigint FROM \(schema).consumer_offsets WHERE topic = '\(topic)'
+                    """), logger: env.logger)
+                for try await total in rows.decode(Int.self) { consumed = total }
+                return consumed >= messages.count
+            }, "billing's offsets cover \(consumed) of \(messages.count) records")
             final = try await Self.ledger(client, schema: schema, tenant: tenant, logger: env.logger)
             #expect(final.0 == billable && final.1 == expectedUnits, "ledger \(final), expected (\(billable), \(expectedUnits))")
             print("BillingTests: \(final.0) answers, \(final.1) units billed; expected \(billable), \(expectedUnits)")
@@ -165,11 +174,11 @@ struct BillingTests {
         #expect(try await eventually(timeout: .seconds(30)) { await predict().status == 200 })
         // Predict until inference refuses: the hard limit of 6 is passed at the 7th row metered.
         var served = 1, refused: HTTP.HTTPAnswer?
-        for _ in 0..<40 {
+        #expect(try await eventually(timeout: .seconds(60)) {
             let answer = await predict()
-            if answer.status == 200 { served += 1 } else { refused = answer; break }
-            try await Task.sleep(for: .milliseconds(150))
-        }
+            if answer.status == 200 { served += 1 } else { refused = answer }
+            return refused != nil
+        })
         #expect(refused?.status == 429 && refused?.errorCode == PredictionFailureCode.quotaExceeded.rawValue, "\(String(describing: refused?.body)) after \(served)")
         #expect(served >= 7, "served \(served) before the quota stopped them")
         let exceeded = try await Self.billingEvents(stack, QuotaExceeded.self, tenant: tenant)
@@ -200,7 +209,18 @@ struct BillingTests {
             issued = try await Self.billingEvents(stack, InvoiceIssued.self, tenant: tenant).filter { $0.periodEnd <= Date() }
             return !issued.isEmpty
         }, "no invoice for the closed period")
-        try await Task.sleep(for: .seconds(3)) // cycles keep running: a second invoice would show now
+        // Two more cycles run after the invoice was issued (each answer below is summarised by a later
+        // cycle, and a cycle summarises before it invoices): a second invoice would show now.
+        for extra in 0..<2 {
+            let before = try await Self.billingEvents(stack, UsageRecorded.self, tenant: tenant).count
+            let more = try env.producer()
+            _ = try await more.send(KafkaProducerMessage(event: try Self.answer(200_000 + extra, tenant: tenant), topic: stack.topic(.predictionResults),
+                                                         key: "more-\(extra)"))
+            await more.shutdown()
+            #expect(try await eventually(timeout: .seconds(30)) {
+                try await Self.billingEvents(stack, UsageRecorded.self, tenant: tenant).count > before
+            })
+        }
         issued = try await Self.billingEvents(stack, InvoiceIssued.self, tenant: tenant).filter { $0.periodEnd <= Date() }
         let invoice = try #require(issued.first)
         #expect(issued.count == 1, "one invoice per tenant and period: \(issued.count)")

@@ -234,15 +234,15 @@ struct TrainingJobTests {
                                          body: #"{"reason":"wrong features"}"#)
             #expect(cancel.status == 202, "\(cancel.body)")
             let events = try await Self.events(stack, .trainingEvents, subject: cancelled) { $0.contains { Self.terminal.contains($0.type) } }
-            // Give a worker that missed the cancel the time to (wrongly) finish an epoch or the job.
-            try await Task.sleep(for: .seconds(4))
+
+            // Kill -9 mid-training, after a checkpoint: the restarted orchestrator resumes from it.
+            let job = try await Self.submit(stack, key: developer, #"{"model_name":"resume-me","dataset_id":"\#(dataset)",\#(slow)}"#)
+            // The only worker trains the next job: it has left the cancelled one, whatever it did after the cancel is out.
+            #expect(try await eventually(timeout: .seconds(90)) { (try await epoch(job)?.epoch ?? 0) >= 1 }, "\(stack.logs)")
             let after = try await Self.events(stack, .trainingEvents, subject: cancelled, timeout: .seconds(2)) { _ in false }
             #expect(after.filter { Self.terminal.contains($0.type) }.map(\.type) == [ModelTrainingCancelled.eventType], "\(after.map(\.type))")
             #expect(after.count - events.count <= 1, "at most the epoch in flight reports after the cancel: \(events.count) → \(after.count)")
             #expect(try await epoch(cancelled)?.status == "cancelled")
-
-            // Kill -9 mid-training, after a checkpoint: the restarted orchestrator resumes from it.
-            let job = try await Self.submit(stack, key: developer, #"{"model_name":"resume-me","dataset_id":"\#(dataset)",\#(slow)}"#)
             #expect(try await eventually(timeout: .seconds(90)) { (try await epoch(job)?.epoch ?? 0) >= 12 }, "\(stack.logs)")
             let orchestrator = try #require(stack.processes["training-orchestrator"])
             orchestrator.signal(SIGKILL)

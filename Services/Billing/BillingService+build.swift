@@ -17,7 +17,8 @@ extension BillingService {
         let keeper = QuotaKeeper(plans: plans, store: quotas)
         let usage = UsageReadStore(schema: context.schema, client: context.postgres)
         let invoices = InvoiceStore(schema: context.schema)
-        let cycle = BillingCycle(context: context, plans: plans, keeper: keeper, quotas: quotas, usage: usage, invoices: invoices,
+        let storage = StorageStore(schema: context.schema)
+        let cycle = BillingCycle(context: context, plans: plans, keeper: keeper, quotas: quotas, usage: usage, invoices: invoices, storage: storage,
                                  grace: .seconds(settings.graceSeconds), defaultCurrency: settings.defaultCurrency)
         BillingRoutes.add(to: routes.api, client: context.postgres, usage: usage, invoices: invoices, cycle: cycle, plans: plans, context: context)
         BillingAdminRoutes.add(to: routes.api, context: context, plans: plans, keeper: keeper)
@@ -25,7 +26,7 @@ extension BillingService {
                              service: context.descriptor.name, paths: ["/openapi.json", "/v1/billing/openapi.json"])
         return [
             try context.eventConsumer(purpose: "usage", topics: [.predictionResults, .trainingEvents, .datasets],
-                                      handlers: UsageEventsHandler(ledger: ledger, keeper: keeper).handlers,
+                                      handlers: UsageEventsHandler(ledger: ledger, storage: storage, keeper: keeper).handlers,
                                       transactions: .perBatchWithOffsets, latency: .hotPath, batchSize: settings.pollBatch,
                                       deduplication: .handlers),
             try context.eventConsumer(purpose: "plans", topics: [.tenants], handlers: TenantPlansHandler(plans: plans).handlers),

@@ -194,15 +194,19 @@ public struct DatasetVersionSealed: DomainEvent, Hashable {
     /// Rows refused by validation (they are in the quality report, never in the version).
     public var rowsRejected: Int
     public var columnStatistics: [ColumnStatistics]
+    /// The decompressed size of the data the version was read from: what billing's storage meter
+    /// (GB-months) counts from the moment the version is sealed.
+    public var bytes: Int?
 
     public init(datasetId: String, version: Int, schemaVersion: Int = 1, rowCount: Int, rowsRejected: Int = 0,
-                columnStatistics: [ColumnStatistics]) {
+                columnStatistics: [ColumnStatistics], bytes: Int? = nil) {
         self.datasetId = datasetId
         self.version = version
         self.schemaVersion = schemaVersion
         self.rowCount = rowCount
         self.rowsRejected = rowsRejected
         self.columnStatistics = columnStatistics
+        self.bytes = bytes
     }
 
     public init(from decoder: any Decoder) throws {
@@ -213,6 +217,7 @@ public struct DatasetVersionSealed: DomainEvent, Hashable {
         rowCount = try container.decode(Int.self, forKey: .rowCount)
         rowsRejected = try container.decodeIfPresent(Int.self, forKey: .rowsRejected) ?? 0
         columnStatistics = try container.decode([ColumnStatistics].self, forKey: .columnStatistics)
+        bytes = try container.decodeIfPresent(Int.self, forKey: .bytes)
     }
 }
 

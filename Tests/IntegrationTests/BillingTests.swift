@@ -150,8 +150,9 @@ struct BillingTests {
         let billing = try #require(stack.ports["billing"])
         let admin = GatewayStack.adminKey
 
-        // A plan of 6 predictions a month at 1.25 EUR each after 2 free; only the platform administrator may write it.
-        let plan = #"{"plan_id":"tiny","currency":"EUR","meters":{"predictions":{"included":"2","unit":"1","tiers":[{"unit_price":"1.25"}],"hard_limit":"6"}}}"#
+        // A plan of 6 predictions a month at 1.25 EUR each after 2 free, and 2.00 EUR per GB-month of
+        // stored data; only the platform administrator may write it.
+        let plan = #"{"plan_id":"tiny","currency":"EUR","meters":{"predictions":{"included":"2","unit":"1","tiers":[{"unit_price":"1.25"}],"hard_limit":"6"},"storage_gb_months":{"unit":"1","tiers":[{"unit_price":"2.00"}]}}}"#
         #expect(try await eventually(timeout: .seconds(20)) {
             await HTTP.http("POST", port: billing, "/v1/billing/plans", key: keys["admin"], body: plan).status == 403
         }, "a tenant's administrator is not the platform's")
@@ -202,6 +203,11 @@ struct BillingTests {
             event.time = lastMonth
             late.append(KafkaProducerMessage(event: event, topic: stack.topic(.predictionResults), key: "late-\(index)"))
         }
+        // A 3 GB dataset version sealed 12 hours before the month ended: 3 × 12 h / 30 days = 0.05 GB-months.
+        var sealed = try CloudEvent(DatasetVersionSealed(datasetId: "ds-billed", version: 1, rowCount: 1000, columnStatistics: [], bytes: 3_000_000_000),
+                                    source: "/it", subject: "ds-billed", tenantId: tenant)
+        sealed.time = lastMonth
+        late.append(KafkaProducerMessage(event: sealed, topic: stack.topic(.datasets), key: "ds-billed"))
         for result in try await producer.send(late) { _ = try result.get() }
         await producer.shutdown()
         var issued: [InvoiceIssued] = []
@@ -224,13 +230,18 @@ struct BillingTests {
         issued = try await Self.billingEvents(stack, InvoiceIssued.self, tenant: tenant).filter { $0.periodEnd <= Date() }
         let invoice = try #require(issued.first)
         #expect(issued.count == 1, "one invoice per tenant and period: \(issued.count)")
-        // 11 predictions, 2 free, 9 × 1.25 = 11.25 EUR, shared by version: v1 rows 1+3+1 = 5, v2 rows 2+4 = 6
-        #expect(invoice.totalAmount == "11.25" && invoice.currency == "EUR", "\(invoice)")
-        #expect(invoice.lines.map { $0.modelVersion ?? "" } == ["1", "2"] && invoice.lines.compactMap(\.amountExact) == ["5.11", "6.14"], "\(invoice.lines)")
+        // 11 predictions, 2 free, 9 × 1.25 = 11.25 EUR, shared by version: v1 rows 1+3+1 = 5, v2 rows 2+4 = 6;
+        // 0.05 GB-months × 2.00 = 0.10; 1,000 dataset rows the plan does not price. 11.35 EUR.
+        #expect(invoice.totalAmount == "11.35" && invoice.currency == "EUR", "\(invoice)")
+        let predictions = invoice.lines.filter { $0.meter == "predictions" }
+        #expect(predictions.map { $0.modelVersion ?? "" } == ["1", "2"] && predictions.compactMap(\.amountExact) == ["5.11", "6.14"], "\(invoice.lines)")
+        let storage = invoice.lines.first { $0.meter == "storage_gb_months" }
+        #expect(storage?.quantity == 0.05 && storage?.amountExact == "0.1", "\(invoice.lines)")
+        #expect(invoice.lines.first { $0.meter == "dataset_rows" }?.amountExact == "0", "\(invoice.lines)")
         print("BillingTests: invoice \(invoice.invoiceId): \(invoice.lines.map { "\($0.meter) \($0.modelName ?? "")/v\($0.modelVersion ?? "") \($0.quantity) → \($0.amountExact ?? "")" }) total \(invoice.totalAmount ?? "") \(invoice.currency)")
         let period = Self.month(lastMonth)
         let read = await HTTP.http("GET", port: billing, "/v1/billing/invoices/\(period)", key: viewer)
-        #expect(read.json["status"] as? String == "final" && read.json["total"] as? String == "11.25", "\(read.body)")
+        #expect(read.json["status"] as? String == "final" && read.json["total"] as? String == "11.35", "\(read.body)")
         let current = await HTTP.http("GET", port: billing, "/v1/billing/invoices/\(Self.month(Date()))", key: viewer)
         #expect(current.json["status"] as? String == "draft", "\(current.body)")
         #expect(try await eventually(timeout: .seconds(10)) { !(try await Self.billingEvents(stack, UsageRecorded.self, tenant: tenant).isEmpty) },

@@ -8,6 +8,7 @@ import IntelliCoreServiceKit
 /// tenants metered have their quotas checked in the same transaction.
 struct UsageEventsHandler: Sendable {
     let ledger: LedgerStore
+    let storage: StorageStore
     let keeper: QuotaKeeper
 
     var handlers: EventHandlers {
@@ -20,7 +21,10 @@ struct UsageEventsHandler: Sendable {
         }
         handlers.onBatch(PredictionCompleted.self, read: UsageRecord.prediction, record)
         handlers.onBatch(ModelTrainingCompleted.self, read: UsageRecord.training, record)
-        handlers.onBatch(DatasetVersionSealed.self, read: UsageRecord.dataset, record)
+        handlers.onBatch(DatasetVersionSealed.self, read: UsageRecord.dataset) { sealed, transaction in
+            try await storage.record(sealed.compactMap(\.stored), on: transaction.connection, logger: transaction.logger)
+            try await record(sealed.map(\.rows), transaction)
+        }
         return handlers
     }
 }

@@ -16,6 +16,7 @@ struct BillingCycle: Sendable {
     let quotas: QuotaStore
     let usage: UsageReadStore
     let invoices: InvoiceStore
+    let storage: StorageStore
     let grace: Duration
     let defaultCurrency: String
 
@@ -27,7 +28,7 @@ struct BillingCycle: Sendable {
             try await keeper.evaluate(tenants, now: now, in: transaction)
         }
         try await publishSummaries(now: now)
-        try await issueInvoices(for: BillingPeriod(containing: now.addingTimeInterval(-(grace / .seconds(1)))).previous)
+        try await issueInvoices(for: BillingPeriod(containing: now.addingTimeInterval(-(grace / .seconds(1)))).previous, now: now)
     }
 
     func publishSummaries(now: Date) async throws {
@@ -46,12 +47,13 @@ struct BillingCycle: Sendable {
 
     /// Issues the closed period's invoice of every tenant that used something in it (plans have
     /// no base fee, so a period without usage has nothing to invoice).
-    func issueInvoices(for period: BillingPeriod) async throws {
-        for tenant in try await usage.tenants(period: period, logger: logger) {
+    func issueInvoices(for period: BillingPeriod, now: Date) async throws {
+        let storing = try await storage.tenants(sealedBefore: period.end, client: context.postgres, logger: logger)
+        for tenant in Set(try await usage.tenants(period: period, logger: logger)).union(storing).sorted() {
             guard try await invoices.invoices(tenant: tenant, period: period, before: nil, limit: 1, client: context.postgres, logger: logger).isEmpty else {
                 continue
             }
-            let invoice = try await draft(tenant: tenant, period: period, status: "final")
+            let invoice = try await draft(tenant: tenant, period: period, status: "final", now: now)
             try await context.transaction { transaction in
                 guard try await invoices.issue(invoice, on: transaction.connection, logger: transaction.logger) else { return }
                 try await transaction.publish(InvoiceBuilder.event(invoice), key: tenant, subject: invoice.invoiceId, tenantId: tenant)
@@ -60,11 +62,15 @@ struct BillingCycle: Sendable {
         }
     }
 
-    /// The tenant's invoice for the period as it stands.
-    func draft(tenant: String, period: BillingPeriod, status: String = "draft") async throws -> Invoice {
+    /// The tenant's invoice for the period as it stands (storage counted up to `now`).
+    func draft(tenant: String, period: BillingPeriod, status: String = "draft", now: Date = Date()) async throws -> Invoice {
         let assigned = try await context.transaction { try await plans.plan(of: tenant, on: $0.connection, logger: $0.logger) }
-        let lines = try await usage.usage(tenant: tenant, start: period.start, end: period.end, meter: nil, model: nil, version: nil,
+        var lines = try await usage.usage(tenant: tenant, start: period.start, end: period.end, meter: nil, model: nil, version: nil,
                                           after: nil, limit: 100_000, logger: logger)
+        let stored = try await storage.gigabyteMonths(tenant: tenant, period: period, until: now, client: context.postgres, logger: logger)
+        if stored > 0 {
+            lines.append(UsageLine(meter: UsageMeter.storageGBMonths.rawValue, modelName: "", modelVersion: "", exactText: stored.text))
+        }
         return InvoiceBuilder.build(tenant: tenant, period: period, planId: assigned.planId, plan: assigned.plan, usage: lines, status: status,
                                     defaultCurrency: defaultCurrency)
     }

@@ -71,12 +71,18 @@ extension UsageRecord {
                            modelVersion: String(completed.version), quantity: completed.durationSeconds, occurredAt: event.time)
     }
 
-    /// A `DatasetVersionSealed`: the rows it stores.
-    static func dataset(_ event: CloudEvent) throws -> UsageRecord? {
+    /// A `DatasetVersionSealed`: the rows it stores, and its size for the storage meter (when the event carries it).
+    static func dataset(_ event: CloudEvent) throws -> (rows: UsageRecord, stored: StoredVersion?) {
         let tenant = try event.owningTenant()
         let sealed = try event.decode(as: DatasetVersionSealed.self)
-        guard sealed.rowCount >= 0 else { throw EventRejection("DatasetVersionSealed with \(sealed.rowCount) rows cannot be billed") }
-        return UsageRecord(sourceEventId: event.id, meter: .datasetRows, tenantId: tenant, modelName: "", modelVersion: "",
-                           quantity: Double(sealed.rowCount), occurredAt: event.time)
+        guard sealed.rowCount >= 0, (sealed.bytes ?? 0) >= 0 else {
+            throw EventRejection("DatasetVersionSealed with \(sealed.rowCount) rows and \(sealed.bytes ?? 0) bytes cannot be billed")
+        }
+        let rows = UsageRecord(sourceEventId: event.id, meter: .datasetRows, tenantId: tenant, modelName: "", modelVersion: "",
+                               quantity: Double(sealed.rowCount), occurredAt: event.time)
+        let stored = sealed.bytes.map {
+            StoredVersion(sourceEventId: event.id, tenantId: tenant, datasetId: sealed.datasetId, version: sealed.version, bytes: $0, sealedAt: event.time)
+        }
+        return (rows, stored)
     }
 }

@@ -73,5 +73,18 @@ enum BillingMigrations {
                 UNIQUE (tenant_id, period_start)
             )
             """),
+        Migration(version: 102, name: "stored datasets", sql: """
+            -- Sealed dataset versions and their size: the storage meter (GB-months) is computed per
+            -- period from these, from the seal on.
+            CREATE TABLE {schema}.stored_datasets (
+                source_event_id text PRIMARY KEY,
+                tenant_id text NOT NULL,
+                dataset_id text NOT NULL,
+                version integer NOT NULL,
+                bytes bigint NOT NULL,
+                sealed_at timestamptz NOT NULL
+            );
+            CREATE INDEX stored_datasets_by_tenant ON {schema}.stored_datasets (tenant_id, sealed_at)
+            """),
     ]
 }

@@ -54,7 +54,7 @@ struct VersionCloser: Sendable {
                                digest: digest, answer: try answer(record), on: transaction.connection, logger: transaction.logger)
         try await transaction.publish(DatasetVersionSealed(datasetId: dataset.datasetId, version: version, schemaVersion: schemaVersion,
                                                            rowCount: report.rowsAccepted, rowsRejected: report.rowsRejected,
-                                                           columnStatistics: statistics),
+                                                           columnStatistics: statistics, bytes: bytes),
                                       key: dataset.datasetId, subject: dataset.datasetId, tenantId: dataset.tenantId)
         return .sealed(record)
     }

@@ -97,6 +97,7 @@ struct TrainingJobTests {
         #expect(types.filter { $0 == ModelTrainingProgress.eventType }.count >= 2, "a progress event per epoch: \(types)")
         let completed = try #require(lifecycle.last).decode(as: ModelTrainingCompleted.self)
         #expect(completed.version == 1)
+        #expect(completed.durationSeconds > 0, "the job's duration is measured (billing's training meter): \(completed.durationSeconds)")
         let accuracy = try #require(completed.metrics["accuracy"])
         #expect(accuracy > 0.85, "validation accuracy \(accuracy)")
         for metric in ["precision", "recall", "f1", "roc_auc", "log_loss"] { #expect(completed.metrics[metric] != nil, "\(metric) reported") }

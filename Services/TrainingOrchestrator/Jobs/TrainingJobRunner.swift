@@ -138,7 +138,6 @@ struct TrainingJobRunner: Sendable {
         let encoded = try ArtifactCodec.encode(artifact)
         let inputSchema = try RegistryStore.json(artifact.inputSchema)
         let metrics = trained.metrics.filter { $0.value.isFinite }
-        let duration = job.startedAt.map { Date().timeIntervalSince($0) } ?? 0
         let number = try await completion.commit { transaction in
             var registered = ModelVersionRegistered(modelName: job.modelName, version: 0, tenantId: job.tenantId, runId: run,
                                                     algorithm: plan.algorithm.rawValue, artifact: encoded, metrics: metrics,
@@ -146,6 +145,8 @@ struct TrainingJobRunner: Sendable {
             registered.version = try await registry.register(registered, jobId: job.jobId, dataset: request.datasetId, datasetVersion: version,
                                                              inputSchema: inputSchema, on: transaction.connection, logger: transaction.logger)
             try await transaction.publish(registered, key: job.modelName, subject: "\(job.modelName)/\(registered.version)", tenantId: job.tenantId)
+            // From the first attempt's start: what the job took, resumes and waits included.
+            let duration = try await jobs.secondsSinceStart(jobId: job.jobId, on: transaction.connection, logger: transaction.logger)
             try await jobs.finish(jobId: job.jobId, status: .completed, version: registered.version, on: transaction.connection,
                                   logger: transaction.logger)
             try await transaction.publish(ModelTrainingCompleted(jobId: job.jobId, runId: run, tenantId: job.tenantId, modelName: job.modelName,

@@ -19,7 +19,6 @@ struct JobRecord: Sendable {
     let request: TrainingRequested
     let status: JobStatus
     let runId: String?
-    let startedAt: Date?
 }
 
 /// Jobs, their runs (parameters written once, metric history) and checkpoints.
@@ -45,13 +44,13 @@ struct JobStore: Sendable {
 
     func job(_ jobId: String, on connection: PostgresConnection, forUpdate: Bool = false, logger: Logger) async throws -> JobRecord? {
         let rows = try await connection.query("""
-            SELECT job_id, tenant_id, model_name, request, status, run_id, started_at FROM \(unescaped: jobs) WHERE job_id = \(jobId)
+            SELECT job_id, tenant_id, model_name, request, status, run_id FROM \(unescaped: jobs) WHERE job_id = \(jobId)
             \(unescaped: forUpdate ? "FOR UPDATE" : "")
             """, logger: logger)
-        for try await (id, tenant, model, request, status, run, started) in rows.decode((String, String, String, String, String, String?, Date?).self) {
+        for try await (id, tenant, model, request, status, run) in rows.decode((String, String, String, String, String, String?).self) {
             return JobRecord(jobId: id, tenantId: tenant, modelName: model,
                              request: try EventCodec.decode(TrainingRequested.self, from: Array(request.utf8)),
-                             status: JobStatus(rawValue: status) ?? .failed, runId: run, startedAt: started)
+                             status: JobStatus(rawValue: status) ?? .failed, runId: run)
         }
         return nil
     }
@@ -103,6 +102,15 @@ struct JobStore: Sendable {
                 """, logger: logger)
         }
         return true
+    }
+
+    /// Seconds since the job's first attempt started (0 before it started).
+    func secondsSinceStart(jobId: String, on connection: PostgresConnection, logger: Logger) async throws -> Double {
+        let rows = try await connection.query("""
+            SELECT coalesce(extract(epoch FROM clock_timestamp() - started_at), 0)::float8 FROM \(unescaped: jobs) WHERE job_id = \(jobId)
+            """, logger: logger)
+        for try await seconds in rows.decode(Double.self) { return seconds }
+        return 0
     }
 
     func saveCheckpoint(jobId: String, epoch: Int, state: [UInt8], on connection: PostgresConnection, logger: Logger) async throws {

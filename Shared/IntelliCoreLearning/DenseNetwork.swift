@@ -177,40 +177,8 @@ final class DenseNetwork {
                     try backend.sgemm(transposeA: false, transposeB: true, m: rows, n: layer.outputs, k: layer.inputs, alpha: 1,
                                       a: previous, lda: layer.inputs, b: parameters.baseAddress! + offset.weights, ldb: layer.inputs,
                                       beta: 0, c: output.baseAddress!, ldc: layer.outputs)
-                    Self.activate(output, rows: rows, width: layer.outputs, bias: parameters.baseAddress! + offset.bias,
-                                  activation: layer.activation)
+                    layer.activation.apply(to: output, rows: rows, width: layer.outputs, bias: parameters.baseAddress! + offset.bias)
                 }
-            }
-        }
-    }
-
-    /// Adds the bias and applies the activation in place.
-    private static func activate(_ values: UnsafeMutableBufferPointer<Float>, rows: Int, width: Int, bias: UnsafePointer<Float>,
-                                 activation: Activation) {
-        for row in 0..<rows {
-            let base = row * width
-            switch activation {
-            case .identity:
-                for j in 0..<width { values[base + j] += bias[j] }
-            case .relu:
-                for j in 0..<width { values[base + j] = max(0, values[base + j] + bias[j]) }
-            case .tanh:
-                for j in 0..<width { values[base + j] = Foundation.tanh(values[base + j] + bias[j]) }
-            case .sigmoid:
-                for j in 0..<width { values[base + j] = 1 / (1 + Foundation.exp(-(values[base + j] + bias[j]))) }
-            case .softmax:
-                var largest = -Float.infinity
-                for j in 0..<width {
-                    values[base + j] += bias[j]
-                    largest = max(largest, values[base + j])
-                }
-                var sum: Float = 0
-                for j in 0..<width {
-                    let e = Foundation.exp(values[base + j] - largest)
-                    values[base + j] = e
-                    sum += e
-                }
-                for j in 0..<width { values[base + j] /= sum }
             }
         }
     }

@@ -91,8 +91,9 @@ public struct PreparedTraining: Sendable {
                 return oneHot
             }
         }
-        training = EncodedRows(features: preprocessing.encode(table, rows: split.training), targets: targets(split.training), rows: split.training.count)
-        validation = EncodedRows(features: preprocessing.encode(table, rows: split.validation), targets: targets(split.validation),
+        training = EncodedRows(features: try preprocessing.encode(table, rows: split.training), targets: targets(split.training),
+                               rows: split.training.count)
+        validation = EncodedRows(features: try preprocessing.encode(table, rows: split.validation), targets: targets(split.validation),
                                  rows: split.validation.count)
         validationClasses = classCodes.isEmpty ? [] : split.validation.map { classCodes[$0] }
         validationValues = values.isEmpty ? [] : split.validation.map { values[$0] }

@@ -38,33 +38,22 @@ public struct Preprocessing: Sendable, Hashable {
     /// The width of an encoded row.
     public var encodedWidth: Int { features.reduce(0) { $0 + $1.encodedWidth } }
 
-    /// The rows `rows` of `table`, encoded, `rows.count × encodedWidth` row-major.
-    public func encode(_ table: TrainingTable, rows: [Int]) -> [Float] {
-        let width = encodedWidth
-        var encoded = [Float](repeating: 0, count: rows.count * width)
-        encoded.withUnsafeMutableBufferPointer { output in
-            var column = 0
-            for (spec, feature) in zip(features, table.features) {
-                feature.values.withUnsafeBufferPointer { values in
-                    switch spec.preprocessing {
-                    case .none:
-                        for (index, row) in rows.enumerated() { output[index * width + column] = values[row] }
-                    case .standardize(let mean, let deviation):
-                        for (index, row) in rows.enumerated() {
-                            let value = values[row]
-                            output[index * width + column] = value.isNaN ? 0 : (value - mean) / deviation
-                        }
-                    case .oneHot(let categories):
-                        for (index, row) in rows.enumerated() {
-                            let value = values[row]
-                            guard !value.isNaN, let category = Int(exactly: value), categories.indices.contains(category) else { continue }
-                            output[index * width + column + category] = 1
-                        }
-                    }
-                }
-                column += spec.encodedWidth
+    /// The rows `rows` of `table`, encoded as inference will encode a request's values
+    /// (`InputSchema.encode`), `rows.count × encodedWidth` row-major.
+    public func encode(_ table: TrainingTable, rows: [Int]) throws(TrainingFailure) -> [Float] {
+        let width = table.features.count
+        var raw = [Float](repeating: 0, count: rows.count * width)
+        for (column, feature) in table.features.enumerated() {
+            feature.values.withUnsafeBufferPointer { values in
+                for (index, row) in rows.enumerated() { raw[index * width + column] = values[row] }
             }
         }
-        return encoded
+        do {
+            return try raw.withUnsafeBufferPointer { raw throws(ModelError) in
+                try InputSchema(tensorName: "input", features: features).encode(raw, rows: rows.count)
+            }
+        } catch {
+            throw TrainingFailure(.unsuitableFeature, error.message)
+        }
     }
 }

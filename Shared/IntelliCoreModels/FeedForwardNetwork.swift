@@ -66,7 +66,7 @@ public final class FeedForwardNetwork: Sendable {
         if identityInput {
             current = Array(raw)
         } else {
-            current = try encode(raw, rows: rows)
+            current = try inputSchema.encode(raw, rows: rows)
         }
         for layer in layers {
             var next = [Float](repeating: 0, count: rows * layer.outputs)
@@ -85,70 +85,11 @@ public final class FeedForwardNetwork: Sendable {
             } catch {
                 throw ModelError(.compute, "\(error)")
             }
-            next.withUnsafeMutableBufferPointer { Self.applyBiasAndActivation($0, rows: rows, layer: layer) }
+            next.withUnsafeMutableBufferPointer { output in
+                layer.bias.withUnsafeBufferPointer { layer.activation.apply(to: output, rows: rows, width: layer.outputs, bias: $0.baseAddress!) }
+            }
             current = next
         }
         return current
-    }
-
-    /// Applies each feature's preprocessing, expanding one-hot features.
-    func encode(_ raw: UnsafeBufferPointer<Float>, rows: Int) throws(ModelError) -> [Float] {
-        let width = inputSchema.encodedWidth, rawWidth = rawInputWidth
-        var encoded = [Float](repeating: 0, count: rows * width)
-        for row in 0..<rows {
-            var column = 0
-            for (index, feature) in inputSchema.features.enumerated() {
-                let value = raw[row * rawWidth + index]
-                switch feature.preprocessing {
-                case .none:
-                    encoded[row * width + column] = value
-                case .standardize(let mean, let deviation):
-                    // A missing value (NaN) is imputed with the training mean.
-                    encoded[row * width + column] = value.isNaN ? 0 : (value - mean) / (deviation == 0 ? 1 : deviation)
-                case .oneHot(let categories):
-                    // A missing category (NaN) sets none of its columns.
-                    guard !value.isNaN else { break }
-                    let category = Int(exactly: value) ?? -1
-                    guard categories.indices.contains(category) else {
-                        throw ModelError(.invalidInput, "feature \(feature.name): \(value) is not a category index below \(categories.count)")
-                    }
-                    encoded[row * width + column + category] = 1
-                }
-                column += feature.encodedWidth
-            }
-        }
-        return encoded
-    }
-
-    static func applyBiasAndActivation(_ values: UnsafeMutableBufferPointer<Float>, rows: Int, layer: Layer) {
-        let width = layer.outputs
-        layer.bias.withUnsafeBufferPointer { bias in
-            for row in 0..<rows {
-                let base = row * width
-                switch layer.activation {
-                case .identity:
-                    for j in 0..<width { values[base + j] += bias[j] }
-                case .relu:
-                    for j in 0..<width { values[base + j] = max(0, values[base + j] + bias[j]) }
-                case .tanh:
-                    for j in 0..<width { values[base + j] = Foundation.tanh(values[base + j] + bias[j]) }
-                case .sigmoid:
-                    for j in 0..<width { values[base + j] = 1 / (1 + exp(-(values[base + j] + bias[j]))) }
-                case .softmax:
-                    var largest = -Float.infinity
-                    for j in 0..<width {
-                        values[base + j] += bias[j]
-                        largest = max(largest, values[base + j])
-                    }
-                    var sum: Float = 0
-                    for j in 0..<width {
-                        let e = exp(values[base + j] - largest)
-                        values[base + j] = e
-                        sum += e
-                    }
-                    for j in 0..<width { values[base + j] /= sum }
-                }
-            }
-        }
     }
 }

@@ -14,6 +14,7 @@ extension TrainingOrchestratorService {
         let deployer = Deployer(registry: registry)
         let queue = WorkQueue(schema: context.schema, name: "training", perTenantLimit: settings.tenantConcurrency)
         let retraining = RetrainingStore(schema: context.schema)
+        let submission = JobSubmission(jobs: jobs, queue: queue, maxAttempts: settings.retryLimit)
         let runner = TrainingJobRunner(context: context, jobs: jobs, data: data, registry: registry, deployer: deployer,
                                        retraining: retraining, settings: settings)
         TrainingRoutes.add(to: routes.api, client: context.postgres, schema: context.schema)
@@ -29,12 +30,11 @@ extension TrainingOrchestratorService {
                                       handlers: DatasetEventsHandler(store: data, logger: context.logger).handlers,
                                       transactions: .perBatch, latency: .hotPath, batchSize: settings.datasetPollBatch),
             try context.eventConsumer(purpose: "commands", topics: [.trainingCommands],
-                                      handlers: TrainingCommandsHandler(jobs: jobs, queue: queue, deployer: deployer,
-                                                                        maxAttempts: settings.retryLimit).handlers),
+                                      handlers: TrainingCommandsHandler(jobs: jobs, queue: queue, submission: submission,
+                                                                        deployer: deployer).handlers),
             try context.eventConsumer(purpose: "alerts", topics: [.monitoringAlerts],
-                                      handlers: DriftAlertsHandler(retraining: retraining, jobs: jobs, queue: queue,
-                                                                   interval: .seconds(settings.retrainIntervalSeconds),
-                                                                   maxAttempts: settings.retryLimit).handlers),
+                                      handlers: DriftAlertsHandler(retraining: retraining, submission: submission,
+                                                                   interval: .seconds(settings.retrainIntervalSeconds)).handlers),
         ] + workers
     }
 }

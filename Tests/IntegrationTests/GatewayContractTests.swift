@@ -11,11 +11,7 @@ import Testing
 @Suite(.timeLimit(.minutes(6)))
 struct GatewayContractTests {
     @Test func theGatewayKeepsItsOpenAPIContract() async throws {
-        let env = try IntegrationEnvironment.load()
-        try #require(env.binaries != nil, "INTELLICORE_BIN must point at the built executables")
-        let schemathesis = try #require(ProcessInfo.processInfo.environment["SCHEMATHESIS_BIN"],
-                                        "SCHEMATHESIS_BIN must name schemathesis' st (./intellicore test sets it up)")
-        try #require(FileManager.default.isExecutableFile(atPath: schemathesis), "\(schemathesis) is not installed; run scripts/setup.sh")
+        let (env, schemathesis) = try Self.prerequisites()
         // Inference runs too, so that a valid prediction is answered rather than timed out.
         let stack = try await GatewayStack(env: env, environment: ["INGESTION_RATE_LIMITS": "default=100000:100000"])
         #expect(try await stack.ready(), "not ready: \(stack.logs)")
@@ -69,10 +65,7 @@ struct GatewayContractTests {
     /// The training orchestrator's read API against its own document, with a trained model, its
     /// job, run and version in place.
     @Test func theTrainingOrchestratorKeepsItsOpenAPIContract() async throws {
-        let env = try IntegrationEnvironment.load()
-        try #require(env.binaries != nil, "INTELLICORE_BIN must point at the built executables")
-        let schemathesis = try #require(ProcessInfo.processInfo.environment["SCHEMATHESIS_BIN"],
-                                        "SCHEMATHESIS_BIN must name schemathesis' st (./intellicore test sets it up)")
+        let (env, schemathesis) = try Self.prerequisites()
         let stack = try await GatewayStack(env: env, services: ["ingestion", "training-orchestrator"],
                                            environment: ["INGESTION_RATE_LIMITS": "default=100000:100000"])
         #expect(try await stack.ready(), "not ready: \(stack.logs)")
@@ -104,10 +97,7 @@ struct GatewayContractTests {
     /// Billing's API against its own document: a tenant on a plan with usage, the platform
     /// administrator's key on the plan routes.
     @Test func billingKeepsItsOpenAPIContract() async throws {
-        let env = try IntegrationEnvironment.load()
-        try #require(env.binaries != nil, "INTELLICORE_BIN must point at the built executables")
-        let schemathesis = try #require(ProcessInfo.processInfo.environment["SCHEMATHESIS_BIN"],
-                                        "SCHEMATHESIS_BIN must name schemathesis' st (./intellicore test sets it up)")
+        let (env, schemathesis) = try Self.prerequisites()
         let stack = try await GatewayStack(env: env, services: ["ingestion", "billing"])
         #expect(try await stack.ready(), "not ready: \(stack.logs)")
         let tenant = "contract-billing-\(UInt32.random(in: 0...UInt32.max))"
@@ -145,6 +135,16 @@ struct GatewayContractTests {
             """.write(toFile: config, atomically: true, encoding: .utf8)
         try await Self.schemathesis(schemathesis, port: port, config: config, key: viewer, name: "BillingContract")
         #expect(try await stack.stop())
+    }
+
+    /// The environment with built executables, and schemathesis' `st`.
+    static func prerequisites() throws -> (IntegrationEnvironment, String) {
+        let env = try IntegrationEnvironment.load()
+        try #require(env.binaries != nil, "INTELLICORE_BIN must point at the built executables")
+        let schemathesis = try #require(ProcessInfo.processInfo.environment["SCHEMATHESIS_BIN"],
+                                        "SCHEMATHESIS_BIN must name schemathesis' st (./intellicore test sets it up)")
+        try #require(FileManager.default.isExecutableFile(atPath: schemathesis), "\(schemathesis) is not installed; run scripts/setup.sh")
+        return (env, schemathesis)
     }
 
     /// Runs schemathesis' checks against the document the service at `port` serves.

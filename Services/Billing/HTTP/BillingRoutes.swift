@@ -28,19 +28,6 @@ enum BillingRoutes {
         }
     }
 
-    struct InvoicePage: Encodable, Sendable {
-        let items: [Invoice]
-        let nextCursor: String?
-
-        enum CodingKeys: String, CodingKey { case items, nextCursor }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(items, forKey: .items)
-            try container.encode(nextCursor, forKey: .nextCursor)
-        }
-    }
-
     static func add(to api: RouterGroup<APIRequestContext>, client: PostgresClient, usage: UsageReadStore, invoices: InvoiceStore, cycle: BillingCycle,
                     plans: PlanStore, context serviceContext: ServiceContext) {
         /// `GET /v1/billing/invoices`: the tenant's final invoices, newest first.
@@ -48,8 +35,7 @@ enum BillingRoutes {
             let caller = try context.requireCaller(.viewer)
             let page = try PageRequest<Date>(request)
             let found = try await invoices.invoices(tenant: caller.tenantId, before: page.after, limit: page.limit + 1, client: client, logger: context.logger)
-            let paged = page.page(found, position: \.periodStart)
-            return try JSONResponse.events(.ok, InvoicePage(items: paged.items, nextCursor: paged.nextCursor))
+            return try JSONResponse.events(.ok, page.page(found, position: \.periodStart))
         }
         /// `GET /v1/billing/invoices/{period}`: the final invoice, or the draft while the period is open.
         api.get("/v1/billing/invoices/:period") { _, context in

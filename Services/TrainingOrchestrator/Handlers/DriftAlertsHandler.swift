@@ -7,10 +7,8 @@ import IntelliCoreServiceKit
 /// however many features drifted. Models without a policy are left alone.
 struct DriftAlertsHandler: Sendable {
     let retraining: RetrainingStore
-    let jobs: JobStore
-    let queue: WorkQueue
+    let submission: JobSubmission
     let interval: Duration
-    let maxAttempts: Int
 
     var handlers: EventHandlers {
         var handlers = EventHandlers()
@@ -22,11 +20,7 @@ struct DriftAlertsHandler: Sendable {
             request.jobId = jobId
             request.datasetVersion = nil
             request.deadline = nil
-            guard try await jobs.create(request, on: transaction.connection, logger: transaction.logger) else { return }
-            try await queue.enqueue(id: jobId, tenantId: tenant, priority: request.priority, payload: [], maxAttempts: maxAttempts,
-                                    on: transaction.connection, logger: transaction.logger)
-            try await transaction.publish(ModelTrainingQueued(jobId: jobId, tenantId: tenant, modelName: request.modelName, priority: request.priority),
-                                          key: jobId, subject: jobId, tenantId: tenant)
+            guard try await submission.submit(request, in: transaction) else { return }
             transaction.logger.info("retraining on drift", metadata: [
                 "model.name": "\(drift.modelName)", "feature": "\(drift.feature)", "statistic": "\(drift.statistic)", "job.id": "\(jobId)"])
         }

@@ -8,8 +8,8 @@ import IntelliCoreServiceKit
 struct TrainingCommandsHandler: Sendable {
     let jobs: JobStore
     let queue: WorkQueue
+    let submission: JobSubmission
     let deployer: Deployer
-    let maxAttempts: Int
 
     var handlers: EventHandlers {
         var handlers = EventHandlers()
@@ -18,12 +18,7 @@ struct TrainingCommandsHandler: Sendable {
             guard requested.tenantId == tenant else {
                 throw EventRejection("TrainingRequested for tenant \(requested.tenantId) arrived with ce_tenantid \(tenant)")
             }
-            guard try await jobs.create(requested, on: transaction.connection, logger: transaction.logger) else { return }
-            try await queue.enqueue(id: requested.jobId, tenantId: tenant, priority: requested.priority, payload: [],
-                                    maxAttempts: maxAttempts, on: transaction.connection, logger: transaction.logger)
-            try await transaction.publish(ModelTrainingQueued(jobId: requested.jobId, tenantId: tenant, modelName: requested.modelName,
-                                                              priority: requested.priority),
-                                          key: requested.jobId, subject: requested.jobId, tenantId: tenant)
+            try await submission.submit(requested, in: transaction)
         }
         handlers.on(TrainingCancelRequested.self) { event, cancel, transaction in
             let tenant = try event.owningTenant()

@@ -87,13 +87,6 @@ final class DenseNetwork {
         return Array(activations[layers.count - 1].prefix(rows * shape.output.width))
     }
 
-    /// The mean loss of the batch (without the L2 term).
-    func loss(_ input: UnsafeBufferPointer<Float>, targets: UnsafeBufferPointer<Float>, rows: Int,
-              parameters: UnsafeBufferPointer<Float>) throws -> Double {
-        try forward(input, rows: rows, parameters: parameters)
-        return outputLoss(targets: targets, rows: rows)
-    }
-
     /// The batch's mean loss plus (l2 / 2)·‖W‖², and its gradient in `gradient` (same layout as
     /// the parameters). Biases are not penalised.
     func lossAndGradient(_ input: UnsafeBufferPointer<Float>, targets: UnsafeBufferPointer<Float>, rows: Int,
@@ -185,27 +178,30 @@ final class DenseNetwork {
 
     /// Mean loss of the output activations against the targets (`rows × output.width`).
     private func outputLoss(targets: UnsafeBufferPointer<Float>, rows: Int) -> Double {
-        let width = shape.output.width
+        activations[layers.count - 1].withUnsafeBufferPointer { Self.meanLoss($0, targets: targets, rows: rows, output: shape.output) }
+    }
+
+    /// Mean loss of outputs against targets (both `rows × output.width`): half squared error,
+    /// binary or categorical cross-entropy (probabilities clipped to 1e-15).
+    static func meanLoss(_ output: UnsafeBufferPointer<Float>, targets: UnsafeBufferPointer<Float>, rows: Int, output kind: OutputKind) -> Double {
         let smallest: Double = 1e-15
-        return activations[layers.count - 1].withUnsafeBufferPointer { output in
-            var total: Double = 0
-            switch shape.output {
-            case .regression:
-                for index in 0..<rows {
-                    let error = Double(output[index] - targets[index])
-                    total += error * error / 2
-                }
-            case .binary:
-                for index in 0..<rows {
-                    let probability = min(max(Double(output[index]), smallest), 1 - smallest)
-                    total -= targets[index] > 0.5 ? log(probability) : log(1 - probability)
-                }
-            case .multiclass:
-                for index in 0..<(rows * width) where targets[index] > 0.5 {
-                    total -= log(max(Double(output[index]), smallest))
-                }
+        var total: Double = 0
+        switch kind {
+        case .regression:
+            for index in 0..<rows {
+                let error = Double(output[index] - targets[index])
+                total += error * error / 2
             }
-            return total / Double(rows)
+        case .binary:
+            for index in 0..<rows {
+                let probability = min(max(Double(output[index]), smallest), 1 - smallest)
+                total -= targets[index] > 0.5 ? log(probability) : log(1 - probability)
+            }
+        case .multiclass(let classes):
+            for index in 0..<(rows * classes) where targets[index] > 0.5 {
+                total -= log(max(Double(output[index]), smallest))
+            }
         }
+        return total / Double(rows)
     }
 }

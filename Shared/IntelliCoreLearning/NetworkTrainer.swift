@@ -36,9 +36,7 @@ public struct TrainerState: Sendable, Codable, Hashable {
 public struct EpochReport: Sendable, Hashable {
     public let epoch: Int
     public let epochs: Int
-    public let trainingLoss: Double
-    public let validationLoss: Double
-    /// Validation metrics (`ModelMetric` names).
+    /// `loss` (training, with the L2 term), `val_loss` and the validation metrics (`ModelMetric` names).
     public let metrics: [String: Double]
     public let samplesPerSecond: Double
 }
@@ -142,12 +140,9 @@ public struct NetworkTrainer: Sendable {
             }
             let seconds = (ContinuousClock.now - started) / .seconds(1)
             let outputsOnValidation = try predict(network, validation.features, rows: validation.rows, parameters: state.parameters)
-            let validationLoss = try validation.features.withUnsafeBufferPointer { features in
-                try validation.targets.withUnsafeBufferPointer { targets in
-                    try state.parameters.withUnsafeBufferPointer { parameters in
-                        try network.loss(features, targets: targets, rows: validation.rows, parameters: parameters)
-                    }
-                }
+            // The validation loss from the outputs just computed: no second forward pass.
+            let validationLoss = outputsOnValidation.withUnsafeBufferPointer { outputs in
+                validation.targets.withUnsafeBufferPointer { DenseNetwork.meanLoss(outputs, targets: $0, rows: validation.rows, output: shape.output) }
             }
             guard validationLoss.isFinite else {
                 throw TrainingFailure(.diverged, "the validation loss became \(validationLoss) in epoch \(state.epoch + 1); lower learning_rate or raise l2")
@@ -165,8 +160,7 @@ public struct NetworkTrainer: Sendable {
             var metrics = evaluate(outputsOnValidation)
             metrics["loss"] = lossSum / Double(training.rows)
             metrics["val_loss"] = validationLoss
-            let report = EpochReport(epoch: state.epoch, epochs: settings.epochs, trainingLoss: lossSum / Double(training.rows),
-                                     validationLoss: validationLoss, metrics: metrics,
+            let report = EpochReport(epoch: state.epoch, epochs: settings.epochs, metrics: metrics,
                                      samplesPerSecond: seconds > 0 ? Double(training.rows) / seconds : 0)
             try await onEpoch(report, state)
         }

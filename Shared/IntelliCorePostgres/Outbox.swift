@@ -31,6 +31,18 @@ public struct Outbox: Sendable {
         try await connection.query("SELECT pg_notify(\(channel), '')", logger: logger)
     }
 
+    /// Whether an event for `key` on `topic` is committed but not yet acknowledged by Kafka. A
+    /// message sent straight to the producer after this answers false lands behind every event
+    /// the outbox holds for the key (same topic, same key: same partition, in order).
+    public func hasUnpublished(topic: String, key: String, client: PostgresClient, logger: Logger) async throws -> Bool {
+        let rows = try await client.query("""
+            SELECT 1 FROM \(unescaped: schema.qualified("outbox"))
+            WHERE published_at IS NULL AND topic = \(topic) AND message_key = \(key) LIMIT 1
+            """, logger: logger)
+        for try await _ in rows.decode(Int.self) { return true }
+        return false
+    }
+
     /// Unpublished rows, oldest first.
     func pending(limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> [OutboxRow] {
         let sequence = try await connection.query("""

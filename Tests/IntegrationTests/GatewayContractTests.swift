@@ -77,7 +77,7 @@ struct GatewayContractTests {
             {"model_name":"churn","dataset_id":"\(dataset)","algorithm":"logistic_regression","target":"churned","hyperparameters":{"epochs":3}}
             """)
         let events = try await TrainingJobTests.events(stack, .trainingEvents, subject: job) { $0.contains { TrainingJobTests.terminal.contains($0.type) } }
-        let completed = try #require(events.last).decode(as: ModelTrainingCompleted.self)
+        let completed = try TrainingJobTests.completion(events)
         let config = NSTemporaryDirectory() + "it-schemathesis-training-\(stack.ingestionPort).toml"
         try """
             [cache]

@@ -70,6 +70,13 @@ struct TrainingJobTests {
         return found
     }
 
+    /// The job's completion, or an error that carries the reason it failed or was cancelled.
+    static func completion(_ events: [CloudEvent]) throws -> ModelTrainingCompleted {
+        guard let last = events.last else { throw SetupError("the job published no events") }
+        if last.type == ModelTrainingFailed.eventType { throw SetupError("the job failed: \(try last.decode(as: ModelTrainingFailed.self).reason)") }
+        return try last.decode(as: ModelTrainingCompleted.self)
+    }
+
     static let terminal: Set<String> = [ModelTrainingCompleted.eventType, ModelTrainingFailed.eventType, ModelTrainingCancelled.eventType]
 
     @Test func trainedVersionIsGatedDeployedServedAndRolledBack() async throws {
@@ -95,7 +102,7 @@ struct TrainingJobTests {
         #expect(types.first == ModelTrainingQueued.eventType && types.dropFirst().first == ModelTrainingStarted.eventType, "\(types)")
         #expect(types.last == ModelTrainingCompleted.eventType, "\(types) — \(stack.logs)")
         #expect(types.filter { $0 == ModelTrainingProgress.eventType }.count >= 2, "a progress event per epoch: \(types)")
-        let completed = try #require(lifecycle.last).decode(as: ModelTrainingCompleted.self)
+        let completed = try Self.completion(lifecycle)
         #expect(completed.version == 1)
         #expect(completed.durationSeconds > 0, "the job's duration is measured (billing's training meter): \(completed.durationSeconds)")
         let accuracy = try #require(completed.metrics["accuracy"])
@@ -134,7 +141,7 @@ struct TrainingJobTests {
             """)
         let secondEvents = try await Self.events(stack, .trainingEvents, subject: second) { $0.contains { Self.terminal.contains($0.type) } }
         #expect(secondEvents.last?.type == ModelTrainingCompleted.eventType, "\(secondEvents.map(\.type)) — \(stack.logs)")
-        #expect(try secondEvents.last?.decode(as: ModelTrainingCompleted.self).version == 2)
+        #expect(try Self.completion(secondEvents).version == 2)
         var deploy = HTTP.HTTPAnswer(status: 0, body: "", headers: [:])
         #expect(try await eventually(timeout: .seconds(20)) {
             deploy = await HTTP.http("POST", port: stack.ingestionPort, "/v1/commands/models/churn/deploy", key: developer, body: #"{"version":2}"#)
@@ -201,7 +208,7 @@ struct TrainingJobTests {
         #expect(try await eventually(timeout: .seconds(30)) { try await queued().filter { $0.modelName == "churn" }.count >= 3 })
         let retrain = try #require(try await queued().last { $0.modelName == "churn" && $0.jobId != first && $0.jobId != second })
         let retrained = try await Self.events(stack, .trainingEvents, subject: retrain.jobId) { $0.contains { Self.terminal.contains($0.type) } }
-        #expect(try retrained.last?.decode(as: ModelTrainingCompleted.self).version == 3, "\(retrained.map(\.type))")
+        #expect(try Self.completion(retrained).version == 3, "\(retrained.map(\.type))")
         #expect(try await queued().filter { $0.modelName == "churn" }.count == 3, "one retraining per interval, none for the other tenant")
         #expect(try await stack.stop())
     }

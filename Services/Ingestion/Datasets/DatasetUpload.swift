@@ -133,6 +133,7 @@ struct DatasetUpload {
         defer { heartbeat.cancel() }
         let outcome: Result<Void, UploadFailure>
         do {
+            try await awaitOutbox(dataset.datasetId, logger: logger)
             var sender = BatchSender(producer: context.producer, topic: topic, dataset: dataset, version: version,
                                      source: context.descriptor.eventSource, window: settings.batchesInFlight)
             var pending = Self.withoutBOM(start)
@@ -179,6 +180,19 @@ struct DatasetUpload {
                 }
             }
             throw error
+        }
+    }
+
+    /// Rows go to Kafka straight from the producer, the dataset's registration and schema
+    /// changes through the outbox: the first batch waits until the outbox has none of the
+    /// dataset's events left to publish, so that consumers meet the dataset before its rows.
+    private func awaitOutbox(_ datasetId: String, logger: Logger) async throws {
+        let outbox = context.publisher.outbox, deadline = ContinuousClock.now + .seconds(30)
+        while try await outbox.hasUnpublished(topic: topic, key: datasetId, client: context.postgres, logger: logger) {
+            guard ContinuousClock.now < deadline else {
+                throw UploadFailure(reason: .notDelivered, message: "the dataset's registration has not reached Kafka after 30 s; retry the upload")
+            }
+            try await Task.sleep(for: .milliseconds(20))
         }
     }
 

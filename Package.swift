@@ -63,7 +63,7 @@ let package = Package(
 
         // Shared libraries: events → kits → adapters → services.
         sharedTarget("IntelliCoreEvents"),
-        sharedTarget("IntelliCoreOIP", dependencies: ["IntelliCoreEvents"]),
+        sharedTarget("IntelliCoreOIP", dependencies: ["IntelliCoreEvents", "IntelliCoreModels"]),
         sharedTarget("IntelliCoreConcurrency"),
         sharedTarget("IntelliCoreKafka", dependencies: [
             "CRDKafka", "IntelliCoreConcurrency",
@@ -113,7 +113,8 @@ let package = Package(
                                                  .product(name: "Crypto", package: "swift-crypto")], resources: [.copy("HTTP/openapi.json")]),
         serviceTarget("TrainingOrchestrator", dependencies: ["IntelliCoreLearning", "IntelliCoreModels"], resources: [.copy("HTTP/openapi.json")]),
         serviceTarget("Inference", dependencies: ["IntelliCoreNumerics", "IntelliCoreModels", "IntelliCoreOIP", "IntelliCoreEventBus"]),
-        serviceTarget("Monitoring"),
+        serviceTarget("Monitoring", dependencies: ["IntelliCoreModels", "IntelliCoreOIP", "IntelliCoreEventBus"],
+                      resources: [.copy("HTTP/openapi.json"), .copy("HTTP/Dashboard")]),
         serviceTarget("Billing", resources: [.copy("HTTP/openapi.json")]),
 
         // Benchmarks: executables that print figures.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads the few fields a consumer needs from a large JSON payload in one pass, skipping every
 /// other value by its brackets instead of decoding it (a thousand rows of a dataset batch, the
 /// output tensors of a prediction answer). Not a validator: a payload it cannot follow gives nil,
@@ -83,6 +85,32 @@ public struct JSONSkimmer {
         while index < bytes.count, bytes[index] &- 48 < 10 { index += 1 }
         guard index > start, index - start < 19 else { return nil }
         return Int(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+    }
+
+    /// A JSON number as a `Double` (nil for anything else, the value then not consumed), read
+    /// without allocating: the digits are copied to a stack buffer for `strtod`.
+    public mutating func number() -> Double? {
+        let start = index
+        while index < bytes.count, Self.isNumberByte(bytes[index]) { index += 1 }
+        let length = index - start
+        guard length > 0, length < 64 else {
+            index = start
+            return nil
+        }
+        let value = withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { buffer -> Double? in
+            for offset in 0..<length { buffer[offset] = CChar(bitPattern: bytes[start + offset]) }
+            buffer[length] = 0
+            var end: UnsafeMutablePointer<CChar>?
+            let parsed = strtod(buffer.baseAddress!, &end)
+            return end == buffer.baseAddress! + length ? parsed : nil
+        }
+        if value == nil { index = start }
+        return value
+    }
+
+    private static func isNumberByte(_ byte: UInt8) -> Bool {
+        byte &- 48 < 10 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: ".")
+            || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E")
     }
 
     /// `true` or `false`; nil for anything else (the value is then not consumed).

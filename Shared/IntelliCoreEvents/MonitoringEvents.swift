@@ -27,6 +27,10 @@ public struct ModelPerformanceDegraded: DomainEvent, Hashable {
     }
 }
 
+/// The live inputs of a model version moved away from its training baseline. One event per
+/// evaluation that finds drift: `feature`/`statistic`/`value`/`threshold` name the most drifted
+/// feature (what v1 consumers read); `scores` holds every feature's statistics, `drifted_features`
+/// the ones past a threshold, `dataset_drift` whether their share reached the model's limit.
 public struct DataDriftDetected: DomainEvent, Hashable {
     public static let eventType = "intellicore.monitoring.drift-detected.v1"
     public static let topic = Topic.monitoringAlerts
@@ -34,15 +38,22 @@ public struct DataDriftDetected: DomainEvent, Hashable {
     public var modelName: String
     public var modelVersion: String
     public var feature: String
-    /// `psi` or `ks`.
+    /// `psi`, `ks` or `js`.
     public var statistic: String
     public var value: Double
     public var threshold: Double
     public var windowStart: Date
     public var windowEnd: Date
     public var severity: AlertSeverity
+    public var scores: [FeatureDriftScore]?
+    public var driftedFeatures: [String]?
+    public var datasetDrift: Bool?
+    /// Input rows compared with the baseline.
+    public var sampleCount: Int?
 
-    public init(modelName: String, modelVersion: String, feature: String, statistic: String, value: Double, threshold: Double, windowStart: Date, windowEnd: Date, severity: AlertSeverity) {
+    public init(modelName: String, modelVersion: String, feature: String, statistic: String, value: Double, threshold: Double, windowStart: Date,
+                windowEnd: Date, severity: AlertSeverity, scores: [FeatureDriftScore]? = nil, driftedFeatures: [String]? = nil,
+                datasetDrift: Bool? = nil, sampleCount: Int? = nil) {
         self.modelName = modelName
         self.modelVersion = modelVersion
         self.feature = feature
@@ -52,9 +63,32 @@ public struct DataDriftDetected: DomainEvent, Hashable {
         self.windowStart = windowStart
         self.windowEnd = windowEnd
         self.severity = severity
+        self.scores = scores
+        self.driftedFeatures = driftedFeatures
+        self.datasetDrift = datasetDrift
+        self.sampleCount = sampleCount
     }
 }
 
+/// One feature's distance from its training baseline: PSI always, KS for numeric features, the
+/// Jensen–Shannon distance for categorical ones.
+public struct FeatureDriftScore: Codable, Sendable, Hashable {
+    public var feature: String
+    public var psi: Double
+    public var ks: Double?
+    public var js: Double?
+    public var drifted: Bool
+
+    public init(feature: String, psi: Double, ks: Double? = nil, js: Double? = nil, drifted: Bool) {
+        self.feature = feature
+        self.psi = psi
+        self.ks = ks
+        self.js = js
+        self.drifted = drifted
+    }
+}
+
+/// A model version's health moved: `score` from 0 (failing) to 1 (healthy) and the reasons.
 public struct ModelHealthChanged: DomainEvent, Hashable {
     public static let eventType = "intellicore.monitoring.health-changed.v1"
     public static let topic = Topic.monitoringAlerts
@@ -64,12 +98,17 @@ public struct ModelHealthChanged: DomainEvent, Hashable {
     public var previous: ModelHealth
     public var current: ModelHealth
     public var reason: String
+    public var score: Double?
+    public var reasons: [String]?
 
-    public init(modelName: String, modelVersion: String? = nil, previous: ModelHealth, current: ModelHealth, reason: String) {
+    public init(modelName: String, modelVersion: String? = nil, previous: ModelHealth, current: ModelHealth, reason: String,
+                score: Double? = nil, reasons: [String]? = nil) {
         self.modelName = modelName
         self.modelVersion = modelVersion
         self.previous = previous
         self.current = current
         self.reason = reason
+        self.score = score
+        self.reasons = reasons
     }
 }

@@ -36,7 +36,7 @@ struct PredictionJob {
                 return
             }
             do {
-                let (rows, values) = try InputAssembler.rows(for: body, network: network)
+                let (rows, values) = try InputAssembler.rows(for: body, schema: network.inputSchema)
                 jobs.append(PredictionJob(request: request, key: key, shadow: shadow, network: network, rows: rows, values: values))
             } catch {
                 if !shadow { requests[request].fail(error.code, error.message, version: key.version) }

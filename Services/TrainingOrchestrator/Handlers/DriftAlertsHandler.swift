@@ -4,7 +4,9 @@ import IntelliCoreServiceKit
 
 /// `intellicore.monitoring.alerts`: a `DataDriftDetected` for a model with a retraining policy
 /// queues the policy's job again on the dataset's latest sealed version — once per interval,
-/// however many features drifted. Models without a policy are left alone.
+/// however many features drifted — when the drift is dataset-level (monitoring's share of
+/// drifted features reached; an event without `dataset_drift` counts as such). Models without a
+/// policy are left alone.
 struct DriftAlertsHandler: Sendable {
     let retraining: RetrainingStore
     let submission: JobSubmission
@@ -14,6 +16,7 @@ struct DriftAlertsHandler: Sendable {
         var handlers = EventHandlers()
         handlers.on(DataDriftDetected.self) { event, drift, transaction in
             let tenant = try event.owningTenant()
+            guard drift.datasetDrift ?? true else { return }
             let jobId = "job-\(UUID().uuidString.lowercased())"
             guard var request = try await retraining.trigger(tenant: tenant, model: drift.modelName, interval: interval, jobId: jobId,
                                                              on: transaction.connection, logger: transaction.logger) else { return }

@@ -2,19 +2,21 @@ import IntelliCoreEvents
 import IntelliCoreOIP
 import IntelliCoreModels
 
-/// Turns a request's OIP inputs into raw rows for a network: either one `[n, d]` tensor or one
-/// tensor per feature (`[n]` or `[n, 1]`; category names as BYTES for one-hot features).
-enum InputAssembler {
-    struct Rejection: Error {
-        let code: PredictionFailureCode
-        let message: String
+/// Turns a request's OIP inputs into raw rows of a model's input schema: either one `[n, d]`
+/// tensor or one tensor per feature (`[n]` or `[n, 1]`; category names as BYTES for one-hot
+/// features, which become their category index). Inference feeds the rows to the network;
+/// monitoring compares them with the training baseline.
+public enum InputAssembler {
+    public struct Rejection: Error {
+        public let code: PredictionFailureCode
+        public let message: String
     }
 
-    static let numericTypes: Set<String> = ["FP32", "FP64", "FP16", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64"]
+    public static let numericTypes: Set<String> = ["FP32", "FP64", "FP16", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64"]
 
     /// Returns (rows, row-major values of `rows × rawInputWidth`).
-    static func rows(for request: OIPRequest, network: FeedForwardNetwork) throws(Rejection) -> (Int, [Float]) {
-        let schema = network.inputSchema, width = schema.rawWidth
+    public static func rows(for request: OIPRequest, schema: InputSchema) throws(Rejection) -> (Int, [Float]) {
+        let width = schema.rawWidth
         guard !request.inputs.isEmpty else { throw Rejection(code: .invalidShape, message: "request has no inputs") }
         // A single input that is not named after a feature is the `[n, d]` tensor form.
         if request.inputs.count == 1, let tensor = request.inputs.first,

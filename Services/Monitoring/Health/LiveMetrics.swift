@@ -1,0 +1,158 @@
+import Foundation
+import IntelliCoreEvents
+import Metrics
+import Synchronization
+
+/// Every model version's rolling windows and live input histograms, in memory: the consumer
+/// applies each polled batch under one lock; the API, the dashboard feed and the health
+/// evaluator read merged windows. Windows cover what this process consumed (after a restart
+/// they fill again from the consumer group's committed offsets).
+final class LiveMetrics: Sendable {
+    struct Counters: Sendable, Codable {
+        var duplicates = 0
+        /// Older than the hour the windows keep.
+        var late = 0
+        var feedbackUnmatched = 0
+        /// Sampled requests for a model version monitoring has no registration (or baseline) of.
+        var inputsUnattributed = 0
+    }
+
+    private struct State {
+        var windows: [MonitoredVersion: ModelWindows] = [:]
+        var drift: [MonitoredVersion: DriftTracker] = [:]
+        var join: FeedbackJoin
+        var dedupe: DuplicateFilter
+        var counters = Counters()
+    }
+
+    let driftWindowSeconds: Int
+    private let state: Mutex<State>
+    private let prometheus = PrometheusSeries()
+
+    init(dedupeSeconds: Int, feedbackCapacity: Int, driftWindowSeconds: Int) {
+        self.driftWindowSeconds = driftWindowSeconds
+        state = Mutex(State(join: FeedbackJoin(capacity: feedbackCapacity), dedupe: DuplicateFilter(horizon: dedupeSeconds)))
+    }
+
+    /// False when `eventId` was seen within the dedupe horizon (the record is then skipped).
+    func firstSight(_ eventIds: [UInt64], at second: Int64) -> [Bool] {
+        state.withLock { state in
+            let seen = eventIds.map { state.dedupe.firstSight($0, second: second) }
+            state.counters.duplicates += seen.lazy.filter { !$0 }.count
+            return seen
+        }
+    }
+
+    /// Applies a batch of records; `baselines` gives the tracker of a version seen for the first time.
+    func apply(_ records: [StreamRecord], now: Double, baseline: (MonitoredVersion) -> VersionBaseline?) {
+        var served: [MonitoredVersion: (count: Int, latencies: [Double])] = [:]
+        var failed: [MonitoredVersion: [String: Int]] = [:]
+        state.withLock { state in
+            for record in records {
+                switch record {
+                case .answer(let answer):
+                    let recorded = state.windows[answer.version, default: ModelWindows()].record(at: answer.time, now: now) { slot in
+                        guard !answer.shadow else {
+                            slot.shadowAnswers += 1
+                            return
+                        }
+                        slot.answers += 1
+                        if let latency = answer.latency { slot.latency.add(latency) }
+                        for predicted in answer.classes { slot.predictions.addClass(predicted) }
+                        for value in answer.values { slot.predictions.addValue(value) }
+                    }
+                    guard recorded else { state.counters.late += 1; continue }
+                    state.windows[answer.version]?.outputWidth = answer.columns
+                    guard !answer.shadow else { continue }
+                    state.join.remember(answer.requestId, FeedbackJoin.Answer(version: answer.version, predictedClass: answer.classes.first,
+                                                                              predictedValue: answer.values.first))
+                    served[answer.version, default: (0, [])].count += 1
+                    if let latency = answer.latency { served[answer.version]!.latencies.append(latency) }
+                case .failure(let version, let code, let time):
+                    let recorded = state.windows[version, default: ModelWindows()].record(at: time, now: now) { $0.failures[code, default: 0] += 1 }
+                    if recorded { failed[version, default: [:]][code, default: 0] += 1 } else { state.counters.late += 1 }
+                case .inputs(let version, let rows, let values, let time):
+                    if state.drift[version] == nil {
+                        guard let found = baseline(version) else { state.counters.inputsUnattributed += 1; continue }
+                        state.drift[version] = DriftTracker(baseline: found, windowSeconds: driftWindowSeconds)
+                    }
+                    state.drift[version]!.add(rows: rows, values: values, at: Swift.min(time, now))
+                case .feedback(let requestId, let truth, let time):
+                    guard let answer = state.join.answer(for: requestId) else { state.counters.feedbackUnmatched += 1; continue }
+                    let recorded = state.windows[answer.version, default: ModelWindows()].record(at: time, now: now) { slot in
+                        slot.feedback.count += 1
+                        if let predicted = answer.predictedClass, Int(exactly: truth) == predicted { slot.feedback.correct += 1 }
+                        if let value = answer.predictedValue {
+                            slot.feedback.regression += 1
+                            slot.feedback.absoluteError += abs(value - truth)
+                        }
+                    }
+                    if !recorded { state.counters.late += 1 }
+                }
+            }
+        }
+        prometheus.record(served: served, failed: failed)
+    }
+
+    /// The merged window of one version.
+    func window(_ version: MonitoredVersion, seconds: Int, now: Double) -> MetricSlot? {
+        state.withLock { $0.windows[version]?.window(seconds: seconds, now: now) }
+    }
+
+    /// The versions with traffic in the last hour, `tenant`'s only when given.
+    func versions(tenant: String? = nil, now: Double) -> [MonitoredVersion] {
+        state.withLock { state in
+            state.windows.compactMap { version, windows in
+                (tenant == nil || version.tenant == tenant) && !windows.isIdle(now: now) ? version : nil
+            }
+            + state.drift.keys.filter { (tenant == nil || $0.tenant == tenant) && state.windows[$0] == nil }
+        }
+    }
+
+    /// The drift report of a version whose inputs were sampled; nil when none were.
+    func drift(_ version: MonitoredVersion, now: Double, thresholds: DriftThresholds) -> DriftReport? {
+        state.withLock { $0.drift[version]?.report(now: now, thresholds: thresholds) }
+    }
+
+    var counters: Counters { state.withLock { $0.counters } }
+}
+
+/// The per-version Prometheus series: answers and failures counted and latencies observed once
+/// per batch and version (a counter per label set is made once; creating one is a registry lookup).
+final class PrometheusSeries: Sendable {
+    private struct Series {
+        let answers: Counter
+        let latency: Metrics.Timer
+    }
+
+    private let series = Mutex<[MonitoredVersion: Series]>([:])
+    private let failures = Mutex<[MonitoredVersion: [String: Counter]]>([:])
+
+    func record(served: [MonitoredVersion: (count: Int, latencies: [Double])], failed: [MonitoredVersion: [String: Int]]) {
+        for (version, batch) in served {
+            let found = series.withLock { series in
+                if let found = series[version] { return found }
+                let labels = [("model", version.model), ("version", version.version)]
+                let made = Series(answers: Counter(label: "intellicore_monitoring_answers_total", dimensions: labels),
+                                  latency: Metrics.Timer(label: "intellicore_monitoring_prediction_latency_seconds", dimensions: labels,
+                                                         preferredDisplayUnit: .seconds))
+                series[version] = made
+                return made
+            }
+            found.answers.increment(by: batch.count)
+            for latency in batch.latencies { found.latency.recordNanoseconds(Int64(latency * 1e9)) }
+        }
+        for (version, codes) in failed {
+            for (code, count) in codes {
+                let counter = failures.withLock { failures in
+                    if let counter = failures[version]?[code] { return counter }
+                    let counter = Counter(label: "intellicore_monitoring_failures_total",
+                                          dimensions: [("model", version.model), ("version", version.version), ("code", code)])
+                    failures[version, default: [:]][code] = counter
+                    return counter
+                }
+                counter.increment(by: count)
+            }
+        }
+    }
+}

@@ -157,6 +157,8 @@ let package = Package(
                     path: "Tests/InferenceTests", swiftSettings: swiftSettings),
         .testTarget(name: "TrainingOrchestratorTests", dependencies: ["TrainingOrchestrator", "IntelliCoreEvents"],
                     path: "Tests/TrainingOrchestratorTests", swiftSettings: swiftSettings),
+        .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "IntelliCoreEvents", "IntelliCoreModels", "IntelliCoreOIP"],
+                    path: "Tests/MonitoringTests", swiftSettings: swiftSettings),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "IntelliCoreEvents", "IntelliCoreServiceKit"],
                     path: "Tests/BillingTests", swiftSettings: swiftSettings),
         .testTarget(name: "IngestionTests", dependencies: ["Ingestion", "IntelliCoreEvents"],

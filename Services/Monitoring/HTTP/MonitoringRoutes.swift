@@ -51,7 +51,7 @@ enum MonitoringRoutes {
             }
             let now = Date().timeIntervalSince1970
             guard let slot = dependencies.live.window(version, seconds: seconds, now: now) else {
-                throw APIError.notFound("no traffic of \(version.model) version \(version.version) in the last hour", code: "no_traffic")
+                throw APIError.notFound("no traffic of \(version.model) version \(version.version) since this instance started", code: "no_traffic")
             }
             return try JSONResponse.events(.ok, WindowSummary(version, slot, seconds: seconds, now: now))
         }
@@ -95,10 +95,13 @@ enum MonitoringRoutes {
         /// `GET /v1/monitoring/training-jobs`: jobs with their progress, latest change first.
         api.get("/v1/monitoring/training-jobs") { request, context in
             let caller = try context.requireCaller(.viewer)
-            let page = try PageRequest<Date>(request)
+            let page = try PageRequest<TrainingJobStore.Position>(request)
+            if let after = page.after, !(abs(after.updatedAt.timeIntervalSinceReferenceDate) < 1e10) {
+                throw APIError.badRequest("cursor is not one this API issued", code: "invalid_cursor")
+            }
             let found = try await dependencies.jobs.jobs(tenant: caller.tenantId, before: page.after, limit: page.limit + 1, client: client,
                                                         logger: context.logger)
-            return try JSONResponse.events(.ok, page.page(found, position: \.updatedAt))
+            return try JSONResponse.events(.ok, page.page(found) { TrainingJobStore.Position(updatedAt: $0.updatedAt, jobId: $0.jobId) })
         }
         /// `GET /v1/monitoring/audit?actor=&action=&since=&until=`: the audit trail, newest first.
         api.get("/v1/monitoring/audit") { request, context in

@@ -80,6 +80,12 @@ struct DriftTracker: Sendable {
         for (position, feature) in baseline.features.enumerated() {
             let live = DriftStatistics.fractions(Array(counts[offsets[position]..<(offsets[position] + feature.fractions.count)]))
             let limits = thresholds.limits(for: feature.name)
+            // No rows in the window: nothing to compare, nothing drifted.
+            guard rows > 0 else {
+                scores.append(FeatureDriftScore(feature: feature.name, psi: 0, ks: feature.categorical ? nil : 0, js: feature.categorical ? 0 : nil,
+                                                drifted: false))
+                continue
+            }
             let psi = DriftStatistics.psi(live: live, baseline: feature.fractions)
             var drifted = psi >= limits.psi
             var ks: Double?, js: Double?

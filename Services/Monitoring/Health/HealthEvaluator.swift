@@ -90,8 +90,9 @@ final class HealthEvaluator: Sendable {
         let report = live.drift(version, now: now, thresholds: thresholds)
         if let report {
             let drifted = report.scores.filter(\.drifted).count
+            // Holds from one drifted feature on: value is the drifted share, threshold the share of one feature.
             findings.append(Finding(condition: "drift", holds: report.rows >= settings.driftMinRows ? drifted > 0 : nil,
-                                    value: report.driftedShare, threshold: thresholds.share))
+                                    value: report.driftedShare, threshold: report.scores.isEmpty ? 1 : 1 / Double(report.scores.count)))
         }
         return (findings, report)
     }

@@ -3,7 +3,7 @@ import IntelliCoreServiceKit
 /// What a model must hold to be healthy, and when its inputs count as drifted. Every field has
 /// a platform default (settings); a model's own objectives (`PUT …/objectives`) override them,
 /// drift thresholds also per feature.
-struct ModelObjectives: Codable, Sendable, Equatable {
+struct ModelObjectives: Codable, Sendable, Equatable, ClosedJSONObject {
     /// p95 of request-to-answer latency over the alert window, seconds.
     var latencyP95Seconds: Double?
     /// Failed answers / all answers over the alert window.
@@ -13,6 +13,13 @@ struct ModelObjectives: Codable, Sendable, Equatable {
     /// Live mean absolute error from feedback (regressors); nil: not judged.
     var maxMae: Double?
     var drift: DriftThresholds?
+
+    /// Spelled out as clients write them (the API reads bodies without a key strategy).
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case latencyP95Seconds = "latency_p95_seconds", errorRate = "error_rate", minAccuracy = "min_accuracy", maxMae = "max_mae", drift
+    }
+
+    static let fields = fieldNames(CodingKeys.self)
 
     /// Checks the values a person sent; the message names the field.
     func validate() throws(APIError) {
@@ -49,6 +56,10 @@ struct DriftThresholds: Codable, Sendable, Equatable {
     var datasetShare: Double?
     /// Per-feature overrides.
     var features: [String: Limits]?
+
+    enum CodingKeys: String, CodingKey {
+        case psi, ks, js, datasetShare = "dataset_share", features
+    }
 
     static let standard = DriftThresholds(psi: 0.2, ks: 0.1, js: 0.1, datasetShare: 0.5)
 

@@ -48,7 +48,8 @@ enum AnswerReader {
                 return value.object { key, timing in
                     guard key == "total_seconds" else { return timing.skipValue() }
                     latency = timing.number()
-                    return latency != nil
+                    if latency?.isFinite == false { latency = nil }
+                    return true
                 }
             case "outputs":
                 return value.array { position, output in
@@ -78,7 +79,7 @@ enum AnswerReader {
         }
         var classes: [Int] = [], values: [Double] = []
         if columns == 1 {
-            values = numbers
+            values = numbers.filter(\.isFinite) // an overflowing regressor output is not a value to average
         } else {
             classes.reserveCapacity(rows)
             for row in 0..<rows {

@@ -94,7 +94,7 @@ struct AlertStore: Sendable {
     func health(tenant: String, model: String, client: PostgresClient, logger: Logger) async throws -> [Health] {
         let rows = try await client.query("""
             SELECT model_version, health, score, reasons, changed_at FROM \(unescaped: health)
-            WHERE tenant_id = \(tenant) AND model_name = \(model) ORDER BY model_version
+            WHERE tenant_id = \(tenant) AND model_name = \(model) ORDER BY length(model_version), model_version
             """, logger: logger)
         var found: [Health] = []
         for try await (version, health, score, reasons, changed) in rows.decode((String, String, Double, String, Date).self) {

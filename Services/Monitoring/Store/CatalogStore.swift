@@ -104,7 +104,7 @@ struct CatalogStore: Sendable {
         let rows = try await client.query("""
             SELECT definition FROM \(unescaped: objectives) WHERE tenant_id = \(tenant) AND model_name = \(model)
             """, logger: logger)
-        for try await text in rows.decode(String.self) { return try EventCodec.decode(ModelObjectives.self, from: Array(text.utf8)) }
+        for try await text in rows.decode(String.self) { return try JSONDecoder().decode(ModelObjectives.self, from: Data(text.utf8)) }
         return nil
     }
 
@@ -113,13 +113,14 @@ struct CatalogStore: Sendable {
         let rows = try await client.query("SELECT tenant_id, model_name, definition FROM \(unescaped: objectives)", logger: logger)
         var found: [String: [String: ModelObjectives]] = [:]
         for try await (tenant, model, text) in rows.decode((String, String, String).self) {
-            found[tenant, default: [:]][model] = try EventCodec.decode(ModelObjectives.self, from: Array(text.utf8))
+            found[tenant, default: [:]][model] = try JSONDecoder().decode(ModelObjectives.self, from: Data(text.utf8))
         }
         return found
     }
 
     func setObjectives(tenant: String, model: String, _ objectives: ModelObjectives, client: PostgresClient, logger: Logger) async throws {
-        let text = String(decoding: try EventCodec.encode(objectives), as: UTF8.self)
+        // Stored as the API writes them (the type spells out its snake_case keys).
+        let text = String(decoding: try JSONEncoder().encode(objectives), as: UTF8.self)
         try await client.query("""
             INSERT INTO \(unescaped: self.objectives) (tenant_id, model_name, definition) VALUES (\(tenant), \(model), \(text))
             ON CONFLICT (tenant_id, model_name) DO UPDATE SET definition = excluded.definition, updated_at = now()

@@ -45,10 +45,17 @@ struct TrainingJobStore: Sendable {
         throw PostgresError.protocol("INSERT … RETURNING gave no row")
     }
 
-    func jobs(tenant: String, before: Date?, limit: Int, client: PostgresClient, logger: Logger) async throws -> [Job] {
+    /// Where a page of jobs ended: the last job's change time, its id breaking ties.
+    struct Position: Codable, Sendable {
+        let updatedAt: Date
+        let jobId: String
+    }
+
+    func jobs(tenant: String, before: Position?, limit: Int, client: PostgresClient, logger: Logger) async throws -> [Job] {
         let rows = try await client.query("""
             SELECT job_id, model_name, status, epoch, epochs, metrics, version, reason, updated_at FROM \(unescaped: jobs)
-            WHERE tenant_id = \(tenant) AND updated_at < \(before ?? Date.distantFuture) ORDER BY updated_at DESC LIMIT \(limit)
+            WHERE tenant_id = \(tenant) AND (updated_at, job_id) < (\(before?.updatedAt ?? Date.distantFuture), \(before?.jobId ?? ""))
+            ORDER BY updated_at DESC, job_id DESC LIMIT \(limit)
             """, logger: logger)
         var found: [Job] = []
         for try await (id, model, status, epoch, epochs, metrics, version, reason, updated)

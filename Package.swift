@@ -135,7 +135,7 @@ let package = Package(
         .executableTarget(name: "TrainingBenchmark", dependencies: ["IntelliCoreLearning", "IntelliCoreModels", "IntelliCoreEvents", "BenchmarkSupport"],
                           path: "Benchmarks/TrainingBenchmark", exclude: ["sklearn_peer.py"], swiftSettings: swiftSettings),
 
-        .executableTarget(name: "MonitoringBenchmark", dependencies: ["IntelliCoreEvents", "IntelliCoreKafka", "IntelliCoreModels", "IntelliCoreOIP",
+        .executableTarget(name: "MonitoringBenchmark", dependencies: ["IntelliCoreEvents", "IntelliCoreEventBus", "IntelliCoreKafka", "IntelliCoreModels", "IntelliCoreOIP",
                                                                   "BenchmarkSupport", .product(name: "Logging", package: "swift-log")],
                           path: "Benchmarks/MonitoringBenchmark", swiftSettings: swiftSettings),
         .executableTarget(name: "BillingBenchmark", dependencies: ["IntelliCoreEvents", "IntelliCoreKafka", "IntelliCorePostgres", "BenchmarkSupport",

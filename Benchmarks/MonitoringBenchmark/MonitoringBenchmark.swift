@@ -1,5 +1,6 @@
 import BenchmarkSupport
 import Foundation
+import IntelliCoreEventBus
 import IntelliCoreEvents
 import IntelliCoreKafka
 import IntelliCoreModels

@@ -110,8 +110,9 @@ struct MonitoringBenchmark {
         var seconds: Double?
         var seen = 0
         while elapsedSeconds(since: clock) < 600 {
-            let data = try await http("GET", "\(monitoring)/v1/monitoring/models/churn/versions/1/metrics?window=5m", key: key, body: nil, expect: 200)
-            seen = ((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["answers"] as? Int) ?? 0
+            // 404 no_traffic until the first answer of the version is counted.
+            let data = try? await http("GET", "\(monitoring)/v1/monitoring/models/churn/versions/1/metrics?window=5m", key: key, body: nil, expect: 200)
+            seen = data.flatMap { ((try? JSONSerialization.jsonObject(with: $0)) as? [String: Any])?["answers"] as? Int } ?? 0
             if seen >= count {
                 seconds = elapsedSeconds(since: clock)
                 break
@@ -124,6 +125,26 @@ struct MonitoringBenchmark {
                       count, count, seconds, Double(count) / seconds))
         report("  " + cpu.summary(per: count, unit: "answer"))
         report(String(format: "  machine: %.2f of %d cores busy on average during the drain", busy / seconds, ProcessInfo.processInfo.activeProcessorCount))
+        // 4. The ceiling the broker sets: a bare consumer (the same client and fetch settings, no
+        //    processing) reading as many records of the same two topics from their start.
+        let bare = try KafkaConsumer(configuration: KafkaConsumerConfiguration(
+            bootstrapServers: bootstrap, groupId: "monitoring-benchmark-bare-\(UInt32.random(in: 0...UInt32.max))", offsetReset: .earliest,
+            properties: ["max.partition.fetch.bytes": String(16 << 20)]), logger: logger)
+        try bare.subscribe(topics: ["intellicore.predictions.requests", "intellicore.predictions.results"])
+        var read = 0
+        var firstRecord: ContinuousClock.Instant?
+        let bareDeadline = ContinuousClock.now + .seconds(300)
+        while read < 2 * count, ContinuousClock.now < bareDeadline {
+            let batch = try await bare.poll(maxMessages: 2000, timeout: .milliseconds(100))
+            if !batch.isEmpty, firstRecord == nil { firstRecord = ContinuousClock.now }
+            read += batch.count
+        }
+        await bare.close()
+        if let firstRecord, read >= 2 * count {
+            let bareSeconds = elapsedSeconds(since: firstRecord)
+            report(String(format: "  a bare consumer of the same broker read %d records in %.2f s = %.0f records/s; monitoring read %.0f records/s (%.2f of it)",
+                          read, bareSeconds, Double(read) / bareSeconds, Double(2 * count) / seconds, (Double(2 * count) / seconds) / (Double(read) / bareSeconds)))
+        }
         if let data = try? await http("GET", "\(monitoring)/v1/monitoring/models/churn/versions/1/drift", key: key, body: nil, expect: 200),
            let drift = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
             report("  drift sample: \(drift["rows"] ?? 0) input rows compared with the baseline")

@@ -51,13 +51,15 @@ final class LiveMetrics: Sendable {
             for record in records {
                 switch record {
                 case .answer(let answer):
+                    // One logarithm for the second's and the minute's sketch.
+                    let bucket = answer.latency.map(LatencySketch.bucket)
                     let recorded = state.windows[answer.version, default: ModelWindows()].record(at: answer.time, now: now) { slot in
                         guard !answer.shadow else {
                             slot.shadowAnswers += 1
                             return
                         }
                         slot.answers += 1
-                        if let latency = answer.latency { slot.latency.add(latency) }
+                        if let latency = answer.latency, let bucket { slot.latency.add(bucket: bucket, seconds: latency) }
                         for predicted in answer.classes { slot.predictions.addClass(predicted) }
                         for value in answer.values { slot.predictions.addValue(value) }
                     }

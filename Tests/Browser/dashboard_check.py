@@ -3,8 +3,10 @@ protocol, reads its rendered figures twice, `seconds` apart, and saves a screens
 
     dashboard_check.py URL SCREENSHOT.png SECONDS
 
-Prints one JSON object: the two readings ({loaded_at, updates, throughput, latency, errors,
-drift_rows, alerts, jobs}) and the screenshot's path. The caller judges them: the page must not
+Prints one JSON object: the first reading once live figures show, the first later one (read
+every half second, for at most SECONDS) whose throughput, latency or error figure differs, or the
+last one ({loaded_at, updates, throughput, latency, errors, drift_rows, alerts, jobs}), and the
+screenshot's path. The caller judges them: the page must not
 have reloaded (same loaded_at) and its figures must have changed from the live stream alone.
 Exits non-zero when the browser cannot be driven.
 """
@@ -103,8 +105,12 @@ def main():
         if first is None:
             print(json.dumps({"error": "the dashboard showed no live figures within 30 s", "last": tools.evaluate(READING)}))
             return 4
-        time.sleep(seconds)
+        # Then readings every half second, for at most `seconds`, until a rendered figure changed.
+        deadline = time.time() + seconds
         second = tools.evaluate(READING)
+        while time.time() < deadline and all(second[k] == first[k] for k in ("throughput", "latency", "errors")):
+            time.sleep(0.5)
+            second = tools.evaluate(READING)
         shot = tools.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
         with open(screenshot, "wb") as file:
             file.write(base64.b64decode(shot["data"]))

@@ -57,8 +57,9 @@ struct PredictionStreamConsumer: Service {
             var records: [StreamRecord] = []
             records.reserveCapacity(kept.count)
             var rejected: [(KafkaConsumerMessage, String)] = []
+            var tenants = TenantNames()
             for (index, (message, kind)) in kept.enumerated() where fresh[index] {
-                switch Result(catching: { () throws(AnswerReader.Unreadable) in try read(message, kind, now: now) }) {
+                switch Result(catching: { () throws(AnswerReader.Unreadable) in try read(message, kind, now: now, tenants: &tenants) }) {
                 case .success(let record?): records.append(record)
                 case .success(nil): break
                 case .failure(let unreadable): rejected.append((message, unreadable.description))
@@ -97,9 +98,26 @@ struct PredictionStreamConsumer: Service {
         }
     }
 
-    private func read(_ message: KafkaConsumerMessage, _ kind: RecordKind, now: Double) throws(AnswerReader.Unreadable) -> StreamRecord? {
+    /// The tenant of consecutive records of one tenant made into a `String` once (a tenant id
+    /// longer than 15 bytes is a heap allocation per record otherwise).
+    struct TenantNames {
+        private var bytes: ArraySlice<UInt8> = []
+        private var name = ""
+
+        mutating func name(_ header: ArraySlice<UInt8>?) -> String? {
+            guard let header, !header.isEmpty else { return nil }
+            if !header.elementsEqual(bytes) {
+                bytes = header
+                name = String(decoding: header, as: UTF8.self)
+            }
+            return name
+        }
+    }
+
+    private func read(_ message: KafkaConsumerMessage, _ kind: RecordKind, now: Double,
+                      tenants: inout TenantNames) throws(AnswerReader.Unreadable) -> StreamRecord? {
         let time = message.timestampMilliseconds.map { Double($0) / 1000 } ?? now
-        guard let tenant = message.headerString(named: CloudEventHeader.tenantId), !tenant.isEmpty else {
+        guard let tenant = tenants.name(message.headerBytes(named: CloudEventHeader.tenantId)) else {
             throw AnswerReader.Unreadable(description: "\(kind.eventType) without ce_tenantid: monitoring cannot tell whose it is")
         }
         guard let value = message.value else { throw AnswerReader.Unreadable(description: "\(kind.eventType) without a payload") }

@@ -43,17 +43,48 @@ final class LiveMetrics: Sendable {
         }
     }
 
-    /// Applies a batch of records; `baselines` gives the tracker of a version seen for the first time.
+    /// The windows of the version being written, taken out of the dictionary while a run of
+    /// records of that version lasts (one lookup per run, not one per record).
+    private struct Cursor {
+        var version: MonitoredVersion?
+        var windows = ModelWindows()
+
+        mutating func move(to version: MonitoredVersion, in all: inout [MonitoredVersion: ModelWindows]) {
+            guard version != self.version else { return }
+            park(in: &all)
+            windows = all.removeValue(forKey: version) ?? ModelWindows()
+            self.version = version
+        }
+
+        mutating func park(in all: inout [MonitoredVersion: ModelWindows]) {
+            if let version { all[version] = windows }
+            version = nil
+        }
+    }
+
+    /// Applies a batch of records; `baseline` gives the tracker of a version seen for the first time.
     func apply(_ records: [StreamRecord], now: Double, baseline: (MonitoredVersion) -> VersionBaseline?) {
         var served: [MonitoredVersion: (count: Int, latencies: [Double])] = [:]
         var failed: [MonitoredVersion: [String: Int]] = [:]
         state.withLock { state in
+            var cursor = Cursor()
+            defer { cursor.park(in: &state.windows) }
+            var servedVersion: MonitoredVersion?, servedCount = 0, latencies: [Double] = []
+            func flushServed() {
+                guard let version = servedVersion else { return }
+                served[version, default: (0, [])].count += servedCount
+                served[version]!.latencies += latencies
+                (servedVersion, servedCount) = (nil, 0)
+                latencies.removeAll(keepingCapacity: true)
+            }
+            defer { flushServed() }
             for record in records {
                 switch record {
                 case .answer(let answer):
+                    cursor.move(to: answer.version, in: &state.windows)
                     // One logarithm for the second's and the minute's sketch.
                     let bucket = answer.latency.map(LatencySketch.bucket)
-                    let recorded = state.windows[answer.version, default: ModelWindows()].record(at: answer.time, now: now) { slot in
+                    let recorded = cursor.windows.record(at: answer.time, now: now) { slot in
                         guard !answer.shadow else {
                             slot.shadowAnswers += 1
                             return
@@ -64,14 +95,19 @@ final class LiveMetrics: Sendable {
                         for value in answer.values { slot.predictions.addValue(value) }
                     }
                     guard recorded else { state.counters.late += 1; continue }
-                    state.windows[answer.version]?.outputWidth = answer.columns
+                    cursor.windows.outputWidth = answer.columns
                     guard !answer.shadow else { continue }
                     state.join.remember(answer.requestId, FeedbackJoin.Answer(version: answer.version, predictedClass: answer.classes.first,
                                                                               predictedValue: answer.values.first))
-                    served[answer.version, default: (0, [])].count += 1
-                    if let latency = answer.latency { served[answer.version]!.latencies.append(latency) }
+                    if servedVersion != answer.version {
+                        flushServed()
+                        servedVersion = answer.version
+                    }
+                    servedCount += 1
+                    if let latency = answer.latency { latencies.append(latency) }
                 case .failure(let version, let code, let time):
-                    let recorded = state.windows[version, default: ModelWindows()].record(at: time, now: now) { $0.failures[code, default: 0] += 1 }
+                    cursor.move(to: version, in: &state.windows)
+                    let recorded = cursor.windows.record(at: time, now: now) { $0.failures[code, default: 0] += 1 }
                     if recorded { failed[version, default: [:]][code, default: 0] += 1 } else { state.counters.late += 1 }
                 case .inputs(let version, let rows, let values, let time):
                     if state.drift[version] == nil {
@@ -81,7 +117,8 @@ final class LiveMetrics: Sendable {
                     state.drift[version]!.add(rows: rows, values: values, at: Swift.min(time, now))
                 case .feedback(let requestId, let truth, let time):
                     guard let answer = state.join.answer(for: requestId) else { state.counters.feedbackUnmatched += 1; continue }
-                    let recorded = state.windows[answer.version, default: ModelWindows()].record(at: time, now: now) { slot in
+                    cursor.move(to: answer.version, in: &state.windows)
+                    let recorded = cursor.windows.record(at: time, now: now) { slot in
                         slot.feedback.count += 1
                         if let predicted = answer.predictedClass, Int(exactly: truth) == predicted { slot.feedback.correct += 1 }
                         if let value = answer.predictedValue {

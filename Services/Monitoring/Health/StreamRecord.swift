@@ -33,12 +33,19 @@ enum AnswerReader {
     }
 
     static func completed(_ bytes: UnsafeBufferPointer<UInt8>, tenant: String, time: Double) throws(Unreadable) -> StreamRecord.Answer {
-        var id: String?, model: String?, version: String?, shadow = false, latency: Double?
-        var shape: [Int] = [], numbers: [Double] = []
+        var id: UInt64?, model: String?, version: String?, shadow = false, latency: Double?
+        var dimensions = 0, rows = 0, columns = 1
+        // Inference writes the shape before the data: then each row's class is found as its
+        // numbers go by and none is kept; otherwise the numbers are kept and read after.
+        var numbers: [Double] = [], classes: [Int] = [], values: [Double] = [], count = 0
+        var best = 0, bestValue = -Double.infinity, column = 0, streamed = false
         var skimmer = JSONSkimmer(bytes)
         let read = skimmer.object { key, value in
             switch key {
-            case "id": id = value.string(); return id != nil
+            case "id":
+                guard let text = value.string() else { return false }
+                id = DuplicateFilter.hash(text.utf8)
+                return true
             case "model_name": model = value.string(); return model != nil
             case "model_version": version = value.string(); return version != nil
             case "shadow":
@@ -56,12 +63,28 @@ enum AnswerReader {
                     guard position == 0 else { return output.skipValue() }
                     return output.object { key, field in
                         switch key {
-                        case "shape": return field.array { _, dimension in
-                            guard let size = dimension.integer() else { return false }
-                            shape.append(size)
+                        case "shape": return field.array { index, dimension in
+                            guard let size = dimension.integer(), size >= 0 else { return false }
+                            if index == 0 { rows = size } else if index == 1 { columns = size }
+                            dimensions += 1
                             return true
                         }
-                        case "data": return numbersIn(&field, into: &numbers)
+                        case "data":
+                            streamed = dimensions > 0 && columns > 0
+                            return numbersIn(&field) { number in
+                                count += 1
+                                guard streamed else { numbers.append(number); return }
+                                if columns == 1 {
+                                    if number.isFinite { values.append(number) }
+                                    return
+                                }
+                                if number > bestValue { (best, bestValue) = (column, number) }
+                                column += 1
+                                if column == columns {
+                                    classes.append(best)
+                                    (best, bestValue, column) = (0, -Double.infinity, 0)
+                                }
+                            }
                         default: return field.skipValue()
                         }
                     }
@@ -73,24 +96,22 @@ enum AnswerReader {
         guard let id, let model, !model.isEmpty, let version, !version.isEmpty else {
             throw Unreadable(description: "PredictionCompleted without id, model_name and model_version")
         }
-        let rows = shape.first ?? 0, columns = shape.count > 1 ? shape[1] : 1
-        guard rows > 0, columns > 0, numbers.count == rows * columns else {
-            throw Unreadable(description: "PredictionCompleted outputs[0] holds \(numbers.count) values for shape \(shape)")
+        guard dimensions > 0, rows > 0, columns > 0, count == rows * columns else {
+            throw Unreadable(description: "PredictionCompleted outputs[0] holds \(count) values for a shape of \(rows) × \(columns)")
         }
-        var classes: [Int] = [], values: [Double] = []
-        if columns == 1 {
-            values = numbers.filter(\.isFinite) // an overflowing regressor output is not a value to average
-        } else {
-            classes.reserveCapacity(rows)
-            for row in 0..<rows {
-                var best = 0
-                for column in 1..<columns where numbers[row * columns + column] > numbers[row * columns + best] { best = column }
-                classes.append(best)
+        if !streamed {
+            if columns == 1 {
+                values = numbers.filter(\.isFinite)
+            } else {
+                for row in 0..<rows {
+                    var top = 0
+                    for column in 1..<columns where numbers[row * columns + column] > numbers[row * columns + top] { top = column }
+                    classes.append(top)
+                }
             }
         }
-        return StreamRecord.Answer(version: MonitoredVersion(tenant: tenant, model: model, version: version),
-                                   requestId: DuplicateFilter.hash(id.utf8), time: time, shadow: shadow, latency: latency,
-                                   columns: columns, classes: classes, values: values)
+        return StreamRecord.Answer(version: MonitoredVersion(tenant: tenant, model: model, version: version), requestId: id, time: time,
+                                   shadow: shadow, latency: latency, columns: columns, classes: classes, values: values)
     }
 
     /// A `PredictionFailed`: the version it names (empty when it names none) and its code; nil
@@ -114,15 +135,15 @@ enum AnswerReader {
         return .failure(MonitoredVersion(tenant: tenant, model: model, version: version ?? ""), code: code, time: time)
     }
 
-    /// Every number of a (possibly nested) array.
-    private static func numbersIn(_ skimmer: inout JSONSkimmer, into numbers: inout [Double]) -> Bool {
+    /// Every number of a (possibly nested) array, in order.
+    private static func numbersIn(_ skimmer: inout JSONSkimmer, _ each: (Double) -> Void) -> Bool {
         skimmer.array { _, element in
             element.skipSpace()
             if let number = element.number() {
-                numbers.append(number)
+                each(number)
                 return true
             }
-            return numbersIn(&element, into: &numbers)
+            return numbersIn(&element, each)
         }
     }
 }

@@ -27,10 +27,12 @@ public struct ModelPerformanceDegraded: DomainEvent, Hashable {
     }
 }
 
-/// The live inputs of a model version moved away from its training baseline. One event per
-/// evaluation that finds drift: `feature`/`statistic`/`value`/`threshold` name the most drifted
-/// feature (what v1 consumers read); `scores` holds every feature's statistics, `drifted_features`
-/// the ones past a threshold, `dataset_drift` whether their share reached the model's limit.
+/// The live inputs of a model version moved away from its training baseline. Published when a
+/// drift episode starts — a first feature drifted, or the share of drifted features reached the
+/// model's limit (`dataset_drift`) — not again while it lasts. `feature`/`statistic`/`value`/
+/// `threshold` name the drifted feature with the largest PSI and its PSI threshold (what v1
+/// consumers read; a feature may have drifted on KS or JS alone); `scores` holds every feature's
+/// statistics, `drifted_features` the ones past a threshold.
 public struct DataDriftDetected: DomainEvent, Hashable {
     public static let eventType = "intellicore.monitoring.drift-detected.v1"
     public static let topic = Topic.monitoringAlerts

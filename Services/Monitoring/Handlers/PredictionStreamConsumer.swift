@@ -130,9 +130,16 @@ struct PredictionStreamConsumer: Service {
                 try AnswerReader.completed(bytes, tenant: tenant, time: time)
             })
         case .failure:
-            return try value.withUnsafeBufferPointer { bytes throws(AnswerReader.Unreadable) in
+            let failure = try value.withUnsafeBufferPointer { bytes throws(AnswerReader.Unreadable) in
                 try AnswerReader.failed(bytes, tenant: tenant, time: time)
             }
+            // A failure for a model name nobody registered (`unknown_model`: any name a client
+            // sends) makes no window or series of its own; it is counted as skipped.
+            if case .failure(let version, _, _)? = failure, !catalog.knows(tenant: tenant, model: version.model) {
+                live.skip { $0.failuresUnknownModel += 1 }
+                return nil
+            }
+            return failure
         case .feedback:
             guard let feedback = try? EventCodec.decode(PredictionFeedbackReceived.self, from: value) else {
                 throw AnswerReader.Unreadable(description: "PredictionFeedbackReceived payload is not a valid feedback (request_id, model_name, ground_truth)")

@@ -90,9 +90,14 @@ final class HealthEvaluator: Sendable {
         let report = live.drift(version, now: now, thresholds: thresholds)
         if let report {
             let drifted = report.scores.filter(\.drifted).count
-            // Holds from one drifted feature on: value is the drifted share, threshold the share of one feature.
-            findings.append(Finding(condition: "drift", holds: report.rows >= settings.driftMinRows ? drifted > 0 : nil,
+            // Two episodes: a feature drifted (value the drifted share, threshold the share of one
+            // feature), and the dataset drifted (the share reached the model's limit) — the one the
+            // orchestrator retrains on, so drift that spreads after it began still reaches it.
+            let judged = report.rows >= settings.driftMinRows
+            findings.append(Finding(condition: "drift", holds: judged ? drifted > 0 : nil,
                                     value: report.driftedShare, threshold: report.scores.isEmpty ? 1 : 1 / Double(report.scores.count)))
+            findings.append(Finding(condition: "dataset_drift", holds: judged ? report.datasetDrift : nil, value: report.driftedShare,
+                                    threshold: thresholds.share))
         }
         return (findings, report)
     }
@@ -110,13 +115,13 @@ final class HealthEvaluator: Sendable {
         let published = try await context.transaction { transaction -> (Set<String>, [AlertStore.Alert], HealthState?) in
             var active = try await alerts.active(version, on: transaction.connection, logger: transaction.logger)
             var raised: [AlertStore.Alert] = []
+            var driftRaised = false
             for finding in judged where (finding.holds == true) != active.contains(finding.condition) {
                 let holds = finding.holds == true
                 var detail: JSONValue?
-                if holds, finding.condition == "drift", let drift {
+                if holds, Self.driftConditions.contains(finding.condition), let drift {
                     detail = .array(drift.scores.filter(\.drifted).map { .string($0.feature) })
-                    try await transaction.publish(Self.driftEvent(version, drift, thresholds: thresholds), key: version.model,
-                                                  subject: version.model, tenantId: version.tenant)
+                    driftRaised = true
                 } else if holds {
                     let start = windowEnd.addingTimeInterval(-Double(settings.alertWindowSeconds))
                     let severity: AlertSeverity = finding.condition == "error_rate" && finding.value >= 2 * finding.threshold ? .critical : .warning
@@ -130,6 +135,12 @@ final class HealthEvaluator: Sendable {
                                                       threshold: finding.threshold, detail: detail, on: transaction.connection,
                                                       logger: transaction.logger))
                 if holds { active.insert(finding.condition) } else { active.remove(finding.condition) }
+            }
+            // One DataDriftDetected per evaluation that starts an episode, saying whether the
+            // dataset drifted too.
+            if driftRaised, let drift {
+                try await transaction.publish(Self.driftEvent(version, drift, thresholds: thresholds), key: version.model,
+                                              subject: version.model, tenantId: version.tenant)
             }
             let health = HealthState(active: active, findings: findings)
             let previous = try await alerts.health(version, on: transaction.connection, logger: transaction.logger)
@@ -158,6 +169,8 @@ final class HealthEvaluator: Sendable {
             .record(HealthState(active: published.0, findings: findings).score)
     }
 
+    static let driftConditions: Set<String> = ["drift", "dataset_drift"]
+
     static func driftEvent(_ version: MonitoredVersion, _ report: DriftReport, thresholds: DriftThresholds) -> DataDriftDetected {
         let worst = report.scores.filter(\.drifted).max { $0.psi < $1.psi } ?? report.scores.max { $0.psi < $1.psi }
         return DataDriftDetected(modelName: version.model, modelVersion: version.version, feature: worst?.feature ?? "", statistic: "psi",
@@ -178,11 +191,11 @@ final class HealthEvaluator: Sendable {
             var score = 1.0
             var reasons: [String] = []
             for finding in findings.sorted(by: { $0.condition < $1.condition }) where active.contains(finding.condition) {
-                score -= finding.condition == "drift" ? 0.15 : 0.35
+                score -= driftConditions.contains(finding.condition) ? 0.15 : 0.35
                 reasons.append(Self.describe(finding))
             }
             for condition in active.sorted() where !findings.contains(where: { $0.condition == condition }) {
-                score -= condition == "drift" ? 0.15 : 0.35
+                score -= driftConditions.contains(condition) ? 0.15 : 0.35
                 reasons.append("\(condition) broke its objective")
             }
             self.score = max(0, score)
@@ -196,6 +209,8 @@ final class HealthEvaluator: Sendable {
             case "error_rate": String(format: "error rate %.1f %% is above %.1f %%", finding.value * 100, finding.threshold * 100)
             case "accuracy": String(format: "live accuracy %.3f is below %.3f", finding.value, finding.threshold)
             case "mae": String(format: "live MAE %.4g is above %.4g", finding.value, finding.threshold)
+            case "dataset_drift": String(format: "dataset drift: %.0f %% of the features drifted, the limit is %.0f %%", finding.value * 100,
+                                         finding.threshold * 100)
             default: String(format: "input drift: %.0f %% of the features drifted", finding.value * 100)
             }
         }

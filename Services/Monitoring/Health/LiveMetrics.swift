@@ -8,13 +8,21 @@ import Synchronization
 /// evaluator read merged windows. Windows cover what this process consumed (after a restart
 /// they fill again from the consumer group's committed offsets).
 final class LiveMetrics: Sendable {
-    struct Counters: Sendable, Codable {
+    struct Counters: Sendable, Codable, Equatable {
         var duplicates = 0
         /// Older than the hour the windows keep.
         var late = 0
         var feedbackUnmatched = 0
         /// Sampled requests for a model version monitoring has no registration (or baseline) of.
         var inputsUnattributed = 0
+        /// Failures naming a model monitoring does not know (no window is made for any name sent).
+        var failuresUnknownModel = 0
+
+        /// Each counter with its `reason` label in `intellicore_monitoring_records_skipped_total`.
+        var byReason: [(String, Int)] {
+            [("duplicate", duplicates), ("late", late), ("feedback_unmatched", feedbackUnmatched), ("inputs_unattributed", inputsUnattributed),
+             ("unknown_model", failuresUnknownModel)]
+        }
     }
 
     private struct State {
@@ -36,11 +44,24 @@ final class LiveMetrics: Sendable {
 
     /// False when `eventId` was seen within the dedupe horizon (the record is then skipped).
     func firstSight(_ eventIds: [UInt64], at second: Int64) -> [Bool] {
-        state.withLock { state in
+        let (seen, before, after) = state.withLock { state in
+            let before = state.counters
             let seen = eventIds.map { state.dedupe.firstSight($0, second: second) }
             state.counters.duplicates += seen.lazy.filter { !$0 }.count
-            return seen
+            return (seen, before, state.counters)
         }
+        prometheus.skipped(before, after)
+        return seen
+    }
+
+    /// Counts records skipped before they reach the windows.
+    func skip(_ change: (inout Counters) -> Void) {
+        let (before, after) = state.withLock { state in
+            let before = state.counters
+            change(&state.counters)
+            return (before, state.counters)
+        }
+        prometheus.skipped(before, after)
     }
 
     /// The windows of the version being written, taken out of the dictionary while a run of
@@ -66,9 +87,9 @@ final class LiveMetrics: Sendable {
     func apply(_ records: [StreamRecord], now: Double, baseline: (MonitoredVersion) -> VersionBaseline?) {
         var served: [MonitoredVersion: (count: Int, latencies: [Double])] = [:]
         var failed: [MonitoredVersion: [String: Int]] = [:]
-        state.withLock { state in
+        let (before, after) = state.withLock { state in
+            let before = state.counters
             var cursor = Cursor()
-            defer { cursor.park(in: &state.windows) }
             var servedVersion: MonitoredVersion?, servedCount = 0, latencies: [Double] = []
             func flushServed() {
                 guard let version = servedVersion else { return }
@@ -129,8 +150,11 @@ final class LiveMetrics: Sendable {
                     if !recorded { state.counters.late += 1 }
                 }
             }
+            cursor.park(in: &state.windows)
+            return (before, state.counters)
         }
         prometheus.record(served: served, failed: failed)
+        prometheus.skipped(before, after)
     }
 
     /// The merged window of one version.
@@ -166,6 +190,22 @@ final class PrometheusSeries: Sendable {
 
     private let series = Mutex<[MonitoredVersion: Series]>([:])
     private let failures = Mutex<[MonitoredVersion: [String: Counter]]>([:])
+
+    private let skippedCounters = Mutex<[String: Counter]>([:])
+
+    /// Adds what the counters grew by to `intellicore_monitoring_records_skipped_total{reason}`.
+    func skipped(_ before: LiveMetrics.Counters, _ after: LiveMetrics.Counters) {
+        guard before != after else { return }
+        for ((reason, old), (_, new)) in zip(before.byReason, after.byReason) where new > old {
+            let counter = skippedCounters.withLock { counters in
+                if let counter = counters[reason] { return counter }
+                let counter = Counter(label: "intellicore_monitoring_records_skipped_total", dimensions: [("reason", reason)])
+                counters[reason] = counter
+                return counter
+            }
+            counter.increment(by: new - old)
+        }
+    }
 
     func record(served: [MonitoredVersion: (count: Int, latencies: [Double])], failed: [MonitoredVersion: [String: Int]]) {
         for (version, batch) in served {

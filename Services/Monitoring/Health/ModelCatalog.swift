@@ -40,6 +40,11 @@ final class ModelCatalog: Sendable {
         entries.withLock { $0[Key(tenant: tenant, model: model)] }
     }
 
+    /// Whether the tenant has registered or deployed `model`.
+    func knows(tenant: String, model: String) -> Bool {
+        entries.withLock { $0[Key(tenant: tenant, model: model)] != nil }
+    }
+
     func version(_ version: MonitoredVersion) -> Version? {
         guard let number = Int(version.version) else { return nil }
         return entries.withLock { $0[Key(tenant: version.tenant, model: version.model)]?.versions[number] }

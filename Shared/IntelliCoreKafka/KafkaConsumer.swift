@@ -114,6 +114,12 @@ public final class KafkaConsumer: Sendable {
         return try await thread.run { [client] in try client.committed(partitions, timeoutMilliseconds: milliseconds) }
     }
 
+    /// Each partition's end: the offset the next record produced to it will get (high watermark).
+    public func endOffsets(_ partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)) async throws -> [KafkaTopicPartition] {
+        let milliseconds = Int32(timeout.totalMilliseconds)
+        return try await thread.run { [client] in try client.endOffsets(partitions, timeoutMilliseconds: milliseconds) }
+    }
+
     /// Stops fetching from `partitions` until `resume(_:)`; the assignment is kept.
     public func pause(_ partitions: [KafkaTopicPartition]) throws {
         try client.setFlow(partitions, paused: true)

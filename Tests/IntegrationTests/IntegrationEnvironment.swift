@@ -85,6 +85,27 @@ struct IntegrationEnvironment {
     }
 
     /// Reads everything in `topic` from the beginning until `count` records or `timeout`.
+    /// Every record on the topic now: read from the start up to each partition's end offset as
+    /// the broker reports it, however slowly a loaded broker delivers (up to `timeout`).
+    func readToEnd(_ topic: String, partitions: Int, timeout: Duration = .seconds(30)) async throws -> [KafkaConsumerMessage] {
+        let consumer = try consumer(group: nil)
+        let all = (0..<partitions).map { KafkaTopicPartition(topic: topic, partition: Int32($0), offset: KafkaOffset.beginning) }
+        var remaining = Dictionary(try await consumer.endOffsets(all).map { ($0.partition, $0.offset) }, uniquingKeysWith: max)
+            .filter { $0.value > 0 }
+        try consumer.assign(all)
+        var messages: [KafkaConsumerMessage] = []
+        let deadline = ContinuousClock.now + timeout
+        while !remaining.isEmpty && ContinuousClock.now < deadline {
+            for message in try await consumer.poll(maxMessages: 1000, timeout: .milliseconds(200)) {
+                messages.append(message)
+                if let end = remaining[message.partition], message.offset + 1 >= end { remaining[message.partition] = nil }
+            }
+        }
+        await consumer.close()
+        guard remaining.isEmpty else { throw SetupError("\(topic): partitions \(remaining.keys.sorted()) not read to their end in \(timeout)") }
+        return messages
+    }
+
     func readAll(_ topic: String, partitions: Int, count: Int, timeout: Duration = .seconds(30)) async throws -> [KafkaConsumerMessage] {
         let consumer = try consumer(group: nil)
         try consumer.assign((0..<partitions).map { KafkaTopicPartition(topic: topic, partition: Int32($0), offset: KafkaOffset.beginning) })

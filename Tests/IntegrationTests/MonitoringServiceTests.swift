@@ -74,10 +74,9 @@ struct MonitoringServiceTests {
         await producer.shutdown()
     }
 
-    /// The alerts on the stack's alert topic for `model`, read from the start for `quiet` (longer
-    /// where a count must be complete: a loaded broker is slow to deliver the first records).
-    static func alerts(_ stack: GatewayStack, model: String, quiet: Duration = .milliseconds(800)) async throws -> [CloudEvent] {
-        let messages = try await stack.env.readAll(stack.topic(.monitoringAlerts), partitions: 2, count: .max, timeout: quiet)
+    /// Every alert on the stack's alert topic for `model` so far.
+    static func alerts(_ stack: GatewayStack, model: String) async throws -> [CloudEvent] {
+        let messages = try await stack.env.readToEnd(stack.topic(.monitoringAlerts), partitions: 2)
         return messages.compactMap { message in
             guard let event = try? CloudEvent(kafkaHeader: { name in message.headers.last { $0.name == name }?.value }, value: message.value),
                   event.subject == model else { return nil }
@@ -121,8 +120,8 @@ struct MonitoringServiceTests {
         }, "no DataDriftDetected: \(stack.logs)")
         // Several evaluations later it has still fired once, and steady never.
         try await Task.sleep(for: .seconds(4))
-        let shifty = try await Self.alerts(stack, model: "shifty", quiet: .seconds(3)).filter { $0.type == DataDriftDetected.eventType }
-        let steady = try await Self.alerts(stack, model: "steady", quiet: .seconds(3)).filter { $0.type == DataDriftDetected.eventType }
+        let shifty = try await Self.alerts(stack, model: "shifty").filter { $0.type == DataDriftDetected.eventType }
+        let steady = try await Self.alerts(stack, model: "steady").filter { $0.type == DataDriftDetected.eventType }
         #expect(shifty.count == 1 && steady.isEmpty, "shifty \(shifty.count), steady \(steady.count)")
         let drift = try #require(drifts.first)
         #expect(drift.driftedFeatures == ["tenure", "plan"], "\(String(describing: drift.scores))")
@@ -190,7 +189,7 @@ struct MonitoringServiceTests {
             recovered = health.last?.current == .healthy
         }
         #expect(recovered, "no recovery: \(stack.logs)")
-        let all = try await Self.alerts(stack, model: "churn", quiet: .seconds(3))
+        let all = try await Self.alerts(stack, model: "churn")
         let metricsRaised = try all.filter { $0.type == ModelPerformanceDegraded.eventType }.map { try $0.decode(as: ModelPerformanceDegraded.self).metric }
         #expect(metricsRaised.sorted() == ["error_rate", "latency"], "degraded once per condition: \(metricsRaised)")
         let health = try all.filter { $0.type == ModelHealthChanged.eventType }.map { try $0.decode(as: ModelHealthChanged.self) }

@@ -97,6 +97,16 @@ extension RDKafkaClient {
         return TopicPartitionList.read(list)
     }
 
+    /// Each partition's high watermark (the offset the next record will get), asked of the broker.
+    func endOffsets(_ partitions: [KafkaTopicPartition], timeoutMilliseconds: Int32) throws -> [KafkaTopicPartition] {
+        try partitions.map { partition in
+            var low: Int64 = 0, high: Int64 = 0
+            let error = rd_kafka_query_watermark_offsets(pointer, partition.topic, partition.partition, &low, &high, timeoutMilliseconds)
+            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(.offsets, error, context: "watermarks of \(partition)") }
+            return KafkaTopicPartition(topic: partition.topic, partition: partition.partition, offset: high)
+        }
+    }
+
     func setFlow(_ partitions: [KafkaTopicPartition], paused: Bool) throws {
         let list = TopicPartitionList.make(partitions)
         defer { rd_kafka_topic_partition_list_destroy(list) }

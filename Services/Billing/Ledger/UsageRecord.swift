@@ -59,11 +59,8 @@ extension UsageRecord {
 
     /// A `ModelTrainingCompleted`: its run time in seconds, on the version it registered.
     static func training(_ event: CloudEvent) throws -> UsageRecord? {
-        let tenant = try event.owningTenant()
         let completed = try event.decode(as: ModelTrainingCompleted.self)
-        guard completed.tenantId == tenant else {
-            throw EventRejection("ModelTrainingCompleted for tenant \(completed.tenantId) arrived with ce_tenantid \(tenant)")
-        }
+        let tenant = try event.owningTenant(payload: completed.tenantId)
         guard completed.durationSeconds.isFinite, completed.durationSeconds >= 0 else {
             throw EventRejection("ModelTrainingCompleted with duration \(completed.durationSeconds) cannot be billed")
         }

@@ -14,10 +14,7 @@ struct ModelEventsHandler: Sendable {
     var handlers: EventHandlers {
         var handlers = EventHandlers()
         handlers.on(ModelVersionRegistered.self) { event, registered, transaction in
-            let tenant = try event.owningTenant()
-            guard registered.tenantId == tenant else {
-                throw EventRejection("ModelVersionRegistered for tenant \(registered.tenantId) arrived with ce_tenantid \(tenant)")
-            }
+            let tenant = try event.owningTenant(payload: registered.tenantId)
             let json: [UInt8]
             do {
                 json = try ArtifactCodec.unpack(registered.artifact)

@@ -12,10 +12,7 @@ struct CatalogEventsHandler: Sendable {
     var handlers: EventHandlers {
         var handlers = EventHandlers()
         handlers.on(ModelVersionRegistered.self) { event, registered, transaction in
-            let key = ModelKey(tenant: try event.owningTenant(), model: registered.modelName)
-            guard registered.tenantId == key.tenant else {
-                throw EventRejection("ModelVersionRegistered for tenant \(registered.tenantId) arrived with ce_tenantid \(key.tenant)")
-            }
+            let key = ModelKey(tenant: try event.owningTenant(payload: registered.tenantId), model: registered.modelName)
             let signature: ModelSignature
             do {
                 signature = try FeedForwardNetwork(try ArtifactCodec.decode(json: try ArtifactCodec.unpack(registered.artifact))).signature

@@ -17,10 +17,7 @@ struct ModelEventsHandler: Sendable {
     var handlers: EventHandlers {
         var handlers = EventHandlers()
         handlers.on(ModelVersionRegistered.self) { event, registered, transaction in
-            let tenant = try event.owningTenant()
-            guard registered.tenantId == tenant else {
-                throw EventRejection("ModelVersionRegistered for tenant \(registered.tenantId) arrived with ce_tenantid \(tenant)")
-            }
+            let tenant = try event.owningTenant(payload: registered.tenantId)
             let version: ModelCatalog.Version
             do {
                 version = try ModelCatalog.version(from: registered)
@@ -58,10 +55,7 @@ struct ModelEventsHandler: Sendable {
                           reason: cancelled.reason, transaction)
         }
         handlers.on(AuditRecorded.self) { event, recorded, transaction in
-            let tenant = try event.owningTenant()
-            guard recorded.tenantId == tenant else {
-                throw EventRejection("AuditRecorded for tenant \(recorded.tenantId) arrived with ce_tenantid \(tenant)")
-            }
+            let tenant = try event.owningTenant(payload: recorded.tenantId)
             try await audit.save(eventId: event.id, recorded, at: event.time, on: transaction.connection, logger: transaction.logger)
             transaction.afterCommit { feed.publish("audit", tenant: tenant, recorded) }
         }
@@ -85,9 +79,7 @@ struct ModelEventsHandler: Sendable {
 
     private func job(_ event: CloudEvent, tenant: String, _ jobId: String, model: String, status: String, epoch: Int? = nil, epochs: Int? = nil,
                      metrics: [String: Double]? = nil, version: Int? = nil, reason: String? = nil, _ transaction: EventTransaction) async throws {
-        guard try event.owningTenant() == tenant else {
-            throw EventRejection("\(event.type) for tenant \(tenant) arrived with ce_tenantid \(event.tenantId ?? "none")")
-        }
+        _ = try event.owningTenant(payload: tenant)
         let job = try await jobs.update(jobId: jobId, tenant: tenant, model: model, status: status, epoch: epoch, epochs: epochs, metrics: metrics,
                                         version: version, reason: reason, on: transaction.connection, logger: transaction.logger)
         transaction.afterCommit { feed.publish("training", tenant: tenant, job) }

@@ -13,9 +13,7 @@ struct DatasetEventsHandler: Sendable {
     var handlers: EventHandlers {
         var handlers = EventHandlers()
         handlers.on(DatasetRegistered.self) { event, registered, transaction in
-            guard try event.owningTenant() == registered.tenantId else {
-                throw EventRejection("DatasetRegistered for tenant \(registered.tenantId) arrived with ce_tenantid \(event.tenantId ?? "none")")
-            }
+            _ = try event.owningTenant(payload: registered.tenantId)
             try await store.saveDataset(registered, on: transaction.connection, logger: transaction.logger)
         }
         handlers.on(DatasetSchemaEvolved.self) { event, evolved, transaction in

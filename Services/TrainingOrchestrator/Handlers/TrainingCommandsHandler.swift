@@ -14,10 +14,7 @@ struct TrainingCommandsHandler: Sendable {
     var handlers: EventHandlers {
         var handlers = EventHandlers()
         handlers.on(TrainingRequested.self) { event, requested, transaction in
-            let tenant = try event.owningTenant()
-            guard requested.tenantId == tenant else {
-                throw EventRejection("TrainingRequested for tenant \(requested.tenantId) arrived with ce_tenantid \(tenant)")
-            }
+            let tenant = try event.owningTenant(payload: requested.tenantId)
             try await submission.submit(requested, in: transaction)
         }
         handlers.on(TrainingCancelRequested.self) { event, cancel, transaction in

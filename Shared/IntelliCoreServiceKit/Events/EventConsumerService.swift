@@ -26,6 +26,16 @@ extension CloudEvent {
         }
         return tenantId
     }
+
+    /// The tenant the event belongs to, which its payload names too (`payloadTenant`): an event
+    /// whose payload names another tenant than its `ce_tenantid` is rejected.
+    public func owningTenant(payload payloadTenant: String) throws(EventRejection) -> String {
+        let tenant = try owningTenant()
+        guard payloadTenant == tenant else {
+            throw EventRejection("\(type) for tenant \(payloadTenant) arrived with ce_tenantid \(tenant)")
+        }
+        return tenant
+    }
 }
 
 /// Consumes platform events in a consumer group: at-least-once delivery, effectively-once effects.

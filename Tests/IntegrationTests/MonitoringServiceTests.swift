@@ -156,6 +156,10 @@ struct MonitoringServiceTests {
         let keys = try await stack.tenant(tenant)
         let viewer = try #require(keys["viewer"]), port = try #require(stack.ports["monitoring"])
         try await Self.register(stack, tenant: tenant, model: "churn")
+        // Failures of a model monitoring has not heard of are not counted (any name can fail): wait for the catalog.
+        #expect(try await eventually(timeout: .seconds(30)) {
+            ((await HTTP.http("GET", port: port, "/v1/monitoring/models", key: viewer).json["items"] as? [Any])?.count ?? 0) == 1
+        })
         // Each second until both alerts are out: 40 answers taking 2.5 s (objective: p95 ≤ 1 s) and
         // 12 failures (23 %, objective ≤ 5 %). Sent as long as needed, so that a loaded machine
         // where monitoring lags a few seconds still has them inside its 10 s alert window.

@@ -1,4 +1,5 @@
 import Foundation
+import IntelliCoreEvents
 import IntelliCoreServiceKit
 import ServiceLifecycle
 
@@ -23,15 +24,20 @@ extension MonitoringService {
         try DashboardRoutes.add(to: routes, feed: feed)
         try OpenAPIRoute.add(to: routes.router, document: Bundle.module.url(forResource: "openapi", withExtension: "json"),
                              service: context.descriptor.name, paths: ["/openapi.json", "/v1/monitoring/openapi.json"])
-        let stream = PredictionStreamConsumer(consumer: try context.makeConsumer(purpose: "stream", latency: .hotPath), topics: context.configuration.topics,
-                                              live: live, catalog: catalog, deadLetters: context.deadLetters, sampleEvery: settings.sampleEvery,
-                                              batchSize: settings.pollBatch, logger: context.logger) {
-            try await store.load(into: catalog, client: context.postgres, logger: context.logger)
+        // Answers and feedback in one group, requests (sampled for drift) in another: two
+        // pipelines, each with its own fetch thread and processing task.
+        let streams = try [("stream", [Topic.predictionResults, .predictionFeedback]), ("inputs", [Topic.predictionRequests])].map { purpose, topics in
+            PredictionStreamConsumer(consumer: try context.makeConsumer(purpose: purpose, latency: .hotPath), topics: context.configuration.topics,
+                                     subscribed: topics, live: live, catalog: catalog, deadLetters: context.deadLetters,
+                                     sampleEvery: settings.sampleEvery, batchSize: settings.pollBatch, logger: context.logger) {
+                try await store.load(into: catalog, client: context.postgres, logger: context.logger)
+            }
         }
         return [
             try context.eventConsumer(purpose: "models", topics: [.models, .trainingEvents, .audit],
                                       handlers: ModelEventsHandler(catalog: catalog, store: store, jobs: jobs, audit: audit, feed: feed).handlers),
-            stream,
+            streams[0],
+            streams[1],
             PeriodicTask(name: "health-evaluator", interval: .seconds(settings.evaluateSeconds), initialDelay: .seconds(settings.evaluateSeconds),
                          logger: context.logger) {
                 try await evaluator.run()

@@ -130,7 +130,7 @@ struct BillingTests {
 
     /// The billing topic's events of one type for a tenant.
     static func billingEvents<Event: DomainEvent>(_ stack: GatewayStack, _ type: Event.Type, tenant: String) async throws -> [Event] {
-        let messages = try await stack.env.readAll(stack.topic(.billing), partitions: 2, count: .max, timeout: .milliseconds(800))
+        let messages = try await stack.env.readToEnd(stack.topic(.billing), partitions: 2)
         return messages.compactMap { message in
             guard let event = try? CloudEvent(kafkaHeader: { name in message.headers.last { $0.name == name }?.value }, value: message.value),
                   event.type == Event.eventType, event.tenantId == tenant else { return nil }

@@ -67,7 +67,7 @@ struct DatasetTests {
     static func events(_ stack: GatewayStack, dataset: String, until done: ([CloudEvent]) -> Bool) async throws -> [CloudEvent] {
         var found: [CloudEvent] = []
         _ = try await eventually(timeout: .seconds(30)) {
-            let messages = try await stack.env.readAll(stack.topic(.datasets), partitions: 2, count: .max, timeout: .milliseconds(800))
+            let messages = try await stack.env.readToEnd(stack.topic(.datasets), partitions: 2)
             found = messages.compactMap { message in
                 guard let event = try? CloudEvent(kafkaHeader: { name in message.headers.last { $0.name == name }?.value }, value: message.value),
                       event.subject == dataset else { return nil }

@@ -59,7 +59,7 @@ struct TrainingJobTests {
                        until done: ([CloudEvent]) -> Bool) async throws -> [CloudEvent] {
         var found: [CloudEvent] = []
         _ = try await eventually(timeout: timeout) {
-            let messages = try await stack.env.readAll(stack.topic(topic), partitions: 2, count: .max, timeout: .milliseconds(800))
+            let messages = try await stack.env.readToEnd(stack.topic(topic), partitions: 2)
             found = messages.compactMap { message in
                 guard let event = try? CloudEvent(kafkaHeader: { name in message.headers.last { $0.name == name }?.value }, value: message.value),
                       event.subject?.hasPrefix(subject) == true else { return nil }

@@ -16,6 +16,9 @@ import ServiceLifecycle
 struct PredictionStreamConsumer: Service {
     let consumer: KafkaConsumer
     let topics: TopicNames
+    /// Answers and feedback in one consumer, requests in another (`MonitoringService.build`), so
+    /// that the two streams are read and processed side by side.
+    let subscribed: [Topic]
     let live: LiveMetrics
     let catalog: ModelCatalog
     let deadLetters: DeadLetterPublisher
@@ -28,7 +31,7 @@ struct PredictionStreamConsumer: Service {
 
     func run() async throws {
         try await prepare()
-        try consumer.subscribe(topics: [topics[.predictionRequests], topics[.predictionResults], topics[.predictionFeedback]])
+        try consumer.subscribe(topics: subscribed.map { topics[$0] })
         var sampled = 0
         func fetch() -> Task<[KafkaConsumerMessage], any Error> {
             Task { [consumer, batchSize] in try await consumer.poll(maxMessages: batchSize, timeout: .milliseconds(100)) }

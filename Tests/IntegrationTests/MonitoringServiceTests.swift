@@ -118,7 +118,8 @@ struct MonitoringServiceTests {
                 .map { try $0.decode(as: DataDriftDetected.self) }
             return !drifts.isEmpty
         }, "no DataDriftDetected: \(stack.logs)")
-        // Several evaluations later it has still fired once, and steady never.
+        // Several evaluations later (one a second) it has still fired once, and steady never: an
+        // absence cannot be polled for, so this waits four evaluations' time on purpose.
         try await Task.sleep(for: .seconds(4))
         let shifty = try await Self.alerts(stack, model: "shifty").filter { $0.type == DataDriftDetected.eventType }
         let steady = try await Self.alerts(stack, model: "steady").filter { $0.type == DataDriftDetected.eventType }
@@ -223,7 +224,10 @@ struct MonitoringServiceTests {
         let broken = CloudEvent(id: "broken/result", source: "/it", type: PredictionCompleted.eventType, subject: "churn", tenantId: tenant,
                                 data: Array(#"{"id":"broken","model_name":"churn","outputs":[]}"#.utf8))
         try await Self.send(stack, [broken], topic: .predictionResults, tenant: tenant)
-        try await Task.sleep(for: .seconds(1)) // feedback comes after its answer, as in life
+        // Feedback comes after its answer, as in life: once monitoring has counted every answer.
+        #expect(try await eventually(timeout: .seconds(30)) {
+            (await HTTP.http("GET", port: port, "/v1/monitoring/models/churn/versions/1/metrics?window=5m", key: viewer).json["answers"] as? Int) == 200
+        })
         let feedback = try (0..<200).map { index -> CloudEvent in
             let right = index < 140
             return try CloudEvent(PredictionFeedbackReceived(requestId: "r-\(index)", modelName: "churn", modelVersion: "1",

@@ -196,6 +196,12 @@ struct BillingTests {
         var utc = Calendar(identifier: .gregorian)
         utc.timeZone = TimeZone(identifier: "UTC")!
         let lastMonth = utc.date(from: utc.dateComponents([.year, .month], from: Date()))!.addingTimeInterval(-43_200) // the last day of last month
+        // Billing is paused while the late records go to their two topics, so that one poll finds
+        // both: the period closed long ago (grace 0), and the first cycle after any of its usage
+        // is metered issues its invoice — records of the other topic metered after it would be
+        // late for it.
+        let billingProcess = try #require(stack.processes["billing"])
+        billingProcess.signal(SIGSTOP)
         let producer = try env.producer()
         var late: [KafkaProducerMessage] = []
         for index in 0..<5 {
@@ -210,6 +216,7 @@ struct BillingTests {
         late.append(KafkaProducerMessage(event: sealed, topic: stack.topic(.datasets), key: "ds-billed"))
         for result in try await producer.send(late) { _ = try result.get() }
         await producer.shutdown()
+        billingProcess.signal(SIGCONT)
         var issued: [InvoiceIssued] = []
         #expect(try await eventually(timeout: .seconds(30)) {
             issued = try await Self.billingEvents(stack, InvoiceIssued.self, tenant: tenant).filter { $0.periodEnd <= Date() }

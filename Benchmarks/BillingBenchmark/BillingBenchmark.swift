@@ -92,12 +92,4 @@ struct BillingBenchmark {
         }
         return "CPU per event: " + (others + [String(format: "postgres (all backends) %.1f µs", postgres)]).joined(separator: ", ")
     }
-
-    /// CPU seconds all cores spent busy since boot (`/proc/stat`: user, nice, system, irq, softirq, steal).
-    static func machineBusySeconds() -> Double {
-        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8), let line = text.split(separator: "\n").first else { return 0 }
-        let fields = line.split(separator: " ").dropFirst().compactMap { Double($0) }
-        guard fields.count >= 8 else { return 0 }
-        return (fields[0] + fields[1] + fields[2] + fields[5] + fields[6] + fields[7]) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
 }

@@ -30,7 +30,7 @@ extension MonitoringService {
             PredictionStreamConsumer(consumer: try context.makeConsumer(purpose: purpose, latency: .hotPath), topics: context.configuration.topics,
                                      subscribed: topics, live: live, catalog: catalog, deadLetters: context.deadLetters,
                                      sampleEvery: settings.sampleEvery, batchSize: settings.pollBatch, logger: context.logger) {
-                try await store.load(into: catalog, client: context.postgres, logger: context.logger)
+                try await catalog.loadOnce { try await store.load(into: catalog, client: context.postgres, logger: context.logger) }
             }
         }
         return [

@@ -76,6 +76,17 @@ public struct FeatureBaseline: Codable, Sendable, Hashable {
         self.bucketEdges = bucketEdges
         self.bucketFractions = bucketFractions
     }
+
+    /// The bucket of `value` for upper edges `edges`: the first whose edge is above the value, the
+    /// last one open-ended. Training counts its baseline and monitoring its live inputs with it.
+    public static func bucket(of value: Double, edges: [Double]) -> Int {
+        var low = 0, high = edges.count
+        while low < high {
+            let middle = (low + high) / 2
+            if value < edges[middle] { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
 }
 
 /// Where a prediction's time went, in seconds.

@@ -25,13 +25,7 @@ public enum FeatureBaselines {
             var counts = [Double](repeating: 0, count: edges.count + 1)
             var total = 0.0
             for value in present {
-                // The first bucket whose upper edge is above the value; the last one is open-ended.
-                var low = 0, high = edges.count
-                while low < high {
-                    let middle = (low + high) / 2
-                    if value < edges[middle] { high = middle } else { low = middle + 1 }
-                }
-                counts[low] += 1
+                counts[FeatureBaseline.bucket(of: value, edges: edges)] += 1
                 total += 1
             }
             return FeatureBaseline(feature: feature.name, bucketEdges: edges,

@@ -18,9 +18,7 @@ struct DashboardBrowserTests {
         let keys = try await stack.tenant(tenant)
         let viewer = try #require(keys["viewer"]), port = try #require(stack.ports["monitoring"])
         try await MonitoringServiceTests.register(stack, tenant: tenant, model: "churn")
-        #expect(try await eventually(timeout: .seconds(30)) {
-            ((await GatewayStack.http("GET", port: port, "/v1/monitoring/models", key: viewer).json["items"] as? [Any])?.count ?? 0) == 1
-        })
+        #expect(try await MonitoringServiceTests.waitForModels(port, key: viewer, count: 1))
         // Traffic that changes every half second: a varying number of answers, some slow, some
         // failing (an error-rate alert), drifted inputs, and a training job's epochs.
         let traffic = Task { [stack] in

@@ -148,9 +148,7 @@ struct GatewayContractTests {
         let viewer = try #require(keys["viewer"]), port = try #require(stack.ports["monitoring"])
         try await MonitoringServiceTests.register(stack, tenant: tenant, model: "churn")
         // Inputs of a model monitoring does not know yet cannot be compared: wait for the catalog.
-        #expect(try await eventually(timeout: .seconds(30)) {
-            ((await GatewayStack.http("GET", port: port, "/v1/monitoring/models", key: viewer).json["items"] as? [Any])?.count ?? 0) == 1
-        })
+        #expect(try await MonitoringServiceTests.waitForModels(port, key: viewer, count: 1))
         var events: [CloudEvent] = []
         for index in 0..<400 {
             events.append(try MonitoringServiceTests.request("c-\(index)", model: "churn", tenure: Float(index % 100), spend: 50, plan: 2))

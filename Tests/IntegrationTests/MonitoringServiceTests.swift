@@ -42,6 +42,20 @@ struct MonitoringServiceTests {
         try await stack.publish(ModelDeployed(modelName: model, alias: "champion", version: 1, trafficPolicy: .single(1)), key: model, tenant: tenant)
     }
 
+    /// Waits until monitoring's API lists `count` models of the key's tenant (its catalog has them).
+    static func waitForModels(_ port: Int, key: String, count: Int) async throws -> Bool {
+        try await eventually(timeout: .seconds(30)) {
+            ((await GatewayStack.http("GET", port: port, "/v1/monitoring/models", key: key).json["items"] as? [Any])?.count ?? 0) == count
+        }
+    }
+
+    /// How many evaluations monitoring has completed (`intellicore_monitoring_evaluations_total`).
+    static func evaluations(_ port: Int) async -> Int? {
+        let metrics = await GatewayStack.http("GET", port: port, "/metrics", key: nil).body
+        return metrics.split(separator: "\n").first { $0.hasPrefix("intellicore_monitoring_evaluations_total ") }
+            .flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }.map { Int($0) }
+    }
+
     static func request(_ id: String, model: String, tenure: Float, spend: Float, plan: Float) throws -> CloudEvent {
         try CloudEvent(PredictionRequested(id: id, modelName: model, inputs: [
             InferenceTensor(name: "input", shape: [1, 3], datatype: "FP32", data: .numbers([Double(tenure), Double(spend), Double(plan)])),
@@ -94,9 +108,7 @@ struct MonitoringServiceTests {
         let viewer = try #require(keys["viewer"]), port = try #require(stack.ports["monitoring"])
         try await Self.register(stack, tenant: tenant, model: "steady")
         try await Self.register(stack, tenant: tenant, model: "shifty")
-        #expect(try await eventually(timeout: .seconds(30)) {
-            ((await HTTP.http("GET", port: port, "/v1/monitoring/models", key: viewer).json["items"] as? [Any])?.count ?? 0) == 2
-        })
+        #expect(try await Self.waitForModels(port, key: viewer, count: 2))
         // Both models get 1,200 requests: steady's drawn like its training data; shifty's tenure
         // moved up by 40 and its plans mostly `team` — spend stays as trained.
         var generator = SystemRandomNumberGenerator()
@@ -118,9 +130,9 @@ struct MonitoringServiceTests {
                 .map { try $0.decode(as: DataDriftDetected.self) }
             return !drifts.isEmpty
         }, "no DataDriftDetected: \(stack.logs)")
-        // Several evaluations later (one a second) it has still fired once, and steady never: an
-        // absence cannot be polled for, so this waits four evaluations' time on purpose.
-        try await Task.sleep(for: .seconds(4))
+        // Four evaluations later it has still fired once, and steady never.
+        let evaluated = try #require(await Self.evaluations(port))
+        #expect(try await eventually(timeout: .seconds(30)) { (await Self.evaluations(port) ?? 0) >= evaluated + 4 })
         let shifty = try await Self.alerts(stack, model: "shifty").filter { $0.type == DataDriftDetected.eventType }
         let steady = try await Self.alerts(stack, model: "steady").filter { $0.type == DataDriftDetected.eventType }
         #expect(shifty.count == 1 && steady.isEmpty, "shifty \(shifty.count), steady \(steady.count)")
@@ -158,9 +170,7 @@ struct MonitoringServiceTests {
         let viewer = try #require(keys["viewer"]), port = try #require(stack.ports["monitoring"])
         try await Self.register(stack, tenant: tenant, model: "churn")
         // Failures of a model monitoring has not heard of are not counted (any name can fail): wait for the catalog.
-        #expect(try await eventually(timeout: .seconds(30)) {
-            ((await HTTP.http("GET", port: port, "/v1/monitoring/models", key: viewer).json["items"] as? [Any])?.count ?? 0) == 1
-        })
+        #expect(try await Self.waitForModels(port, key: viewer, count: 1))
         // Each second until both alerts are out: 40 answers taking 2.5 s (objective: p95 ≤ 1 s) and
         // 12 failures (23 %, objective ≤ 5 %). Sent as long as needed, so that a loaded machine
         // where monitoring lags a few seconds still has them inside its 10 s alert window.

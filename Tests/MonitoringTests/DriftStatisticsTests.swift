@@ -39,7 +39,7 @@ import Testing
 
     @Test func bucketsMatchTheTrainingBaseline() {
         let edges = [1.0, 2.0, 3.0]
-        #expect([0.5, 1.0, 1.5, 2.0, 2.9, 3.0, 99].map { DriftStatistics.bucket(of: $0, edges: edges) } == [0, 1, 1, 2, 2, 3, 3])
+        #expect([0.5, 1.0, 1.5, 2.0, 2.9, 3.0, 99].map { FeatureBaseline.bucket(of: $0, edges: edges) } == [0, 1, 1, 2, 2, 3, 3])
     }
 
     /// A tracker fed inputs drawn from the baseline finds no drift; shifting one numeric feature

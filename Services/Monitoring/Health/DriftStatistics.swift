@@ -49,15 +49,4 @@ enum DriftStatistics {
         let total = counts.reduce(0, +)
         return counts.map { total > 0 ? Double($0) / Double(total) : 0 }
     }
-
-    /// The bucket of `value` for upper edges `edges` (the last bucket is open-ended), as the
-    /// training baseline counts it: the first bucket whose edge is above the value.
-    static func bucket(of value: Double, edges: [Double]) -> Int {
-        var low = 0, high = edges.count
-        while low < high {
-            let middle = (low + high) / 2
-            if value < edges[middle] { high = middle } else { low = middle + 1 }
-        }
-        return low
-    }
 }

@@ -61,7 +61,7 @@ struct DriftTracker: Sendable {
             for (position, feature) in baseline.features.enumerated() {
                 let value = Double(values[row * baseline.width + feature.column])
                 guard !value.isNaN else { continue }
-                slots[index].counts[offsets[position] + DriftStatistics.bucket(of: value, edges: feature.edges)] += 1
+                slots[index].counts[offsets[position] + FeatureBaseline.bucket(of: value, edges: feature.edges)] += 1
             }
         }
         slots[index].rows += rows

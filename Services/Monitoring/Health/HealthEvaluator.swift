@@ -20,6 +20,8 @@ final class HealthEvaluator: Sendable {
     let feed: DashboardFeed
     let settings: MonitoringSettings
     private let known = Mutex<[MonitoredVersion: Set<String>]>([:])
+    /// Completed evaluations: a stalled evaluator shows as a flat line.
+    private let evaluations = Counter(label: "intellicore_monitoring_evaluations_total")
 
     init(context: ServiceContext, live: LiveMetrics, catalog: ModelCatalog, store: CatalogStore, alerts: AlertStore, feed: DashboardFeed,
          settings: MonitoringSettings) {
@@ -55,6 +57,7 @@ final class HealthEvaluator: Sendable {
             }
             try await apply(findings, drift: drift, thresholds: objectives.drift ?? .standard, to: version, now: now)
         }
+        evaluations.increment()
     }
 
     func evaluate(_ version: MonitoredVersion, objectives: ModelObjectives, now: Double) -> ([Finding], DriftReport?) {

@@ -27,6 +27,19 @@ final class ModelCatalog: Sendable {
     }
 
     private let entries = Mutex<[Key: Entry]>([:])
+    private let loading = Mutex<Task<Void, any Error>?>(nil)
+
+    /// Runs `load` (filling the catalog from storage) once, however many consumers ask; each
+    /// waits for it before reading its first record.
+    func loadOnce(_ load: @escaping @Sendable () async throws -> Void) async throws {
+        let task = loading.withLock { task in
+            if let task { return task }
+            let started = Task { try await load() }
+            task = started
+            return started
+        }
+        try await task.value
+    }
 
     func register(tenant: String, model: String, version: Int, _ info: Version) {
         entries.withLock { $0[Key(tenant: tenant, model: model), default: Entry()].versions[version] = info }

@@ -55,32 +55,54 @@ struct BillingTests {
         // The same 2,000 answers again (same ce_id), and one that names no model.
         messages += messages.prefix(2000)
         messages.insert(KafkaProducerMessage(event: try Self.answer(count, tenant: tenant, model: nil), topic: topic, key: "bad"), at: 15_000)
-        let producer = try env.producer()
-        for chunk in stride(from: 0, to: messages.count, by: 5000) {
-            for result in try await producer.send(Array(messages[chunk..<min(chunk + 5000, messages.count)])) { _ = try result.get() }
+        // billableBefore[i]: the distinct billable answers among the first i messages — the most
+        // the ledger can hold once those are on the topic.
+        var billableBefore = [0]
+        for index in messages.indices {
+            let unique = index < count + 1 && index != 15_000 && (index < 15_000 ? index : index - 1) % 10 != 9
+            billableBefore.append(billableBefore[index] + (unique ? 1 : 0))
         }
-        await producer.shutdown()
+        try #require(billableBefore.last == billable)
+        let producer = try env.producer()
+        var sent = 0
+        func sendPart(_ size: Int) async throws {
+            let part = Array(messages[sent..<min(sent + size, messages.count)])
+            for result in try await producer.send(part) { _ = try result.get() }
+            sent += part.count
+        }
+        try await sendPart(10_000)
 
         let client = env.postgres.makeClient(logger: env.logger)
         let schema = stack.schema("billing")
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            // Three SIGKILLs, each once the ledger has grown since the last and is not complete:
-            // the kill lands while billing is consuming.
+            // Three SIGKILLs, each while billing is consuming: as soon as the ledger grows, billing
+            // is frozen (SIGSTOP) and the ledger read; it is killed only if answers already on the
+            // topic are not yet metered. Otherwise the next part goes out while it is frozen, and
+            // it resumes (SIGCONT) to try again.
             var last = 0
             for kill in 1...3 {
-                var seen = (0, 0)
-                let grew = try await eventually(timeout: .seconds(60)) {
-                    seen = try await Self.ledger(client, schema: schema, tenant: tenant, logger: env.logger)
-                    return seen.0 > last + 1000
-                }
-                try #require(grew && seen.0 < billable, "kill \(kill) must land mid-stream: \(seen.0) of \(billable) metered — \(stack.logs)")
                 let billing = try #require(stack.processes["billing"])
+                var seen = (0, 0)
+                while true {
+                    let grew = try await eventually(timeout: .seconds(90), every: .milliseconds(5)) {
+                        seen = try await Self.ledger(client, schema: schema, tenant: tenant, logger: env.logger)
+                        return seen.0 > last
+                    }
+                    try #require(grew, "kill \(kill): billing metered nothing new (\(seen.0)) — \(stack.logs)")
+                    billing.signal(SIGSTOP)
+                    seen = try await Self.ledger(client, schema: schema, tenant: tenant, logger: env.logger)
+                    if seen.0 < billableBefore[sent] { break }
+                    try #require(sent < messages.count, "kill \(kill): billing metered every part before it could be frozen mid-stream")
+                    try await sendPart(5000)
+                    last = seen.0
+                    billing.signal(SIGCONT)
+                }
                 billing.signal(SIGKILL)
                 #expect(try await billing.waitForExit(timeout: .seconds(10)))
                 last = try await Self.ledger(client, schema: schema, tenant: tenant, logger: env.logger).0
-                print("BillingTests: kill \(kill) at \(last) of \(billable) answers metered")
+                print("BillingTests: kill \(kill) at \(last) of the \(billableBefore[sent]) billable answers sent so far (\(billable) in all)")
                 if kill == 2 {
                     // A second instance joins the group while the first is down and stays for the restart: a rebalance mid-stream.
                     try stack.startReplica("billing", as: "billing-2")
@@ -90,7 +112,10 @@ struct BillingTests {
                     second.signal(SIGTERM) // and leaves again
                     #expect(try await second.waitForExit(timeout: .seconds(20)))
                 }
+                if sent < messages.count { try await sendPart(5000) }
             }
+            while sent < messages.count { try await sendPart(5000) }
+            await producer.shutdown()
             var final = (0, 0)
             #expect(try await eventually(timeout: .seconds(120)) {
                 final = try await Self.ledger(client, schema: schema, tenant: tenant, logger: env.logger)
@@ -111,7 +136,7 @@ struct BillingTests {
             print("BillingTests: \(final.0) answers, \(final.1) units billed; expected \(billable), \(expectedUnits)")
         }
         // The unreadable answer went to the dead-letter topic with its reason.
-        let dead = try await env.readAll(stack.topic(.deadLetter), partitions: 2, count: 1, timeout: .seconds(15))
+        let dead = try await env.readAll(stack.topic(.deadLetter), partitions: 2, count: 1)
         let reason = dead.first.flatMap { message in message.headers.last { $0.name == "dlq_error" }.map { String(decoding: $0.value ?? [], as: UTF8.self) } }
         #expect(reason?.contains("model_name") == true, "\(String(describing: reason))")
         // Read through the API, from the aggregates.

@@ -116,7 +116,7 @@ struct GatewayTests {
                                 body: #"{"reason":"canary errors"}"#, headers: ["Idempotency-Key": "rb-1"]).body == rolledBack.body)
 
         // Exactly one command event and one audit record per accepted command, for A; none for B.
-        let commands = try await env.readAll(stack.topic(.trainingCommands), partitions: 2, count: 5, timeout: .seconds(5))
+        let commands = try await env.readUntil(stack.topic(.trainingCommands), partitions: 2) { try $0.filter { try $0.cloudEvent().tenantId == a }.count >= 4 }
             .map { try $0.cloudEvent() }
         #expect(commands.filter { $0.tenantId == a }.map(\.type).sorted() == [
             ModelDeployRequested.eventType, ModelRollbackRequested.eventType, TrainingCancelRequested.eventType, TrainingRequested.eventType,
@@ -124,8 +124,11 @@ struct GatewayTests {
         #expect(commands.allSatisfy { $0.tenantId == a })
         let requested = try #require(commands.first { $0.type == TrainingRequested.eventType }).decode(as: TrainingRequested.self)
         #expect(requested.jobId == jobId && requested.tenantId == a && requested.priority == 5 && requested.hyperparameters["epochs"] == .number(5))
-        let audit = try await env.readAll(stack.topic(.audit), partitions: 2, count: 20, timeout: .seconds(5))
-            .map { try $0.cloudEvent().decode(as: AuditRecorded.self) }
+        let audit = try await env.readUntil(stack.topic(.audit), partitions: 2) { messages in
+            let records = try messages.map { try $0.cloudEvent().decode(as: AuditRecorded.self) }.filter { $0.tenantId == a }
+            return records.filter { !$0.action.hasPrefix("api_key") && $0.action != "tenant.create" }.count >= 4
+                && records.filter { $0.action == "api_key.issue" }.count >= 3
+        }.map { try $0.cloudEvent().decode(as: AuditRecorded.self) }
         let actions = audit.filter { $0.tenantId == a && !$0.action.hasPrefix("api_key") && $0.action != "tenant.create" }.map(\.action).sorted()
         #expect(actions == ["model.deploy", "model.rollback", "training.cancel", "training.submit"], "\(actions)")
         #expect(audit.filter { $0.tenantId == a && $0.action == "api_key.issue" }.count == 3)

@@ -242,7 +242,7 @@ struct InferenceServiceTests {
                              "undecodable": "undecodable", "oversized": "payload_too_large", "other-tenant": "unknown_model",
                              "mixed-1": "invalid_shape"]
         for (id, code) in expectedCodes { #expect(byId[id]?.map(\.code) == [code], "\(id): \(byId[id]?.map(\.code) ?? [])") }
-        let dead = try await h.env.readAll(h.topic(.deadLetter), partitions: 2, count: 1, timeout: .seconds(20))
+        let dead = try await h.env.readAll(h.topic(.deadLetter), partitions: 2, count: 1)
         #expect(dead.contains { $0.keyString == "junk" && $0.headers.string(named: DeadLetterHeader.service) == "inference" })
         try await h.publish(QuotaRestored(tenantId: "over", meter: "predictions", limit: 100, used: 11, periodStart: Date(), periodEnd: Date()),
                             topic: .billing, key: "over")

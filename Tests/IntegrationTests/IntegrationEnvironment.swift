@@ -106,7 +106,20 @@ struct IntegrationEnvironment {
         return messages
     }
 
-    func readAll(_ topic: String, partitions: Int, count: Int, timeout: Duration = .seconds(30)) async throws -> [KafkaConsumerMessage] {
+    /// The topic read to its end again and again until `done` holds for what is there (records
+    /// published through an outbox arrive a little after the HTTP answer that caused them), or
+    /// `timeout`; returns the last read either way, so the caller's expectation says what was missing.
+    func readUntil(_ topic: String, partitions: Int, timeout: Duration = .seconds(60),
+                   _ done: ([KafkaConsumerMessage]) throws -> Bool) async throws -> [KafkaConsumerMessage] {
+        var messages: [KafkaConsumerMessage] = []
+        _ = try await eventually(timeout: timeout, every: .milliseconds(250)) {
+            messages = try await readToEnd(topic, partitions: partitions, timeout: timeout)
+            return try done(messages)
+        }
+        return messages
+    }
+
+    func readAll(_ topic: String, partitions: Int, count: Int, timeout: Duration = .seconds(60)) async throws -> [KafkaConsumerMessage] {
         let consumer = try consumer(group: nil)
         try consumer.assign((0..<partitions).map { KafkaTopicPartition(topic: topic, partition: Int32($0), offset: KafkaOffset.beginning) })
         var messages: [KafkaConsumerMessage] = []
@@ -125,11 +138,12 @@ struct SetupError: Error, CustomStringConvertible {
 }
 
 /// Polls `condition` until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
+func eventually(timeout: Duration = .seconds(30), every interval: Duration = .milliseconds(100),
+                _ condition: () async throws -> Bool) async throws -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(100))
+        try await Task.sleep(for: interval)
     }
     return try await condition()
 }

@@ -255,7 +255,7 @@ struct MonitoringServiceTests {
         #expect(abs(accuracy - 0.7) < 1e-9, "\(accuracy)")
         print("MonitoringTests: live accuracy \(accuracy) from 200 feedback (planted 0.7), duplicates dropped")
         // The unreadable answer went to the dead-letter topic with its reason.
-        let dead = try await env.readAll(stack.topic(.deadLetter), partitions: 2, count: 1, timeout: .seconds(15))
+        let dead = try await env.readAll(stack.topic(.deadLetter), partitions: 2, count: 1)
         let reason = dead.first.flatMap { message in message.headers.last { $0.name == "dlq_error" }.map { String(decoding: $0.value ?? [], as: UTF8.self) } }
         #expect(reason?.contains("model_version") == true, "\(String(describing: reason))")
         // Bad input to the API gets a 4xx JSON error.

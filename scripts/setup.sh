@@ -7,6 +7,8 @@
 #   - schemathesis (PyPI) in a virtual environment, for the gateway's API contract test
 #   - wrk (Debian), the HTTP load generator of the gateway benchmark
 #   - chromium (Debian) and websocket-client (PyPI), for the dashboard's browser test
+#   - kubectl (Debian's kubernetes-client) where none is installed, for the deployment check's
+#     `kubectl kustomize` (Tests/Deploy/check_deployment.py)
 # Everything private lands under $INTELLICORE_DEPS (default ~/.cache/intellicore/deps), outside
 # the clone, so a second clone or CI run reuses it. Prints the environment to use at the end.
 set -euo pipefail
@@ -22,6 +24,9 @@ for p in postgresql redis-server libhiredis-dev libopenblas-dev pkg-config \
          libssl-dev libsasl2-dev zlib1g-dev liblz4-dev libzstd-dev dpkg-dev unzip curl wrk chromium; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
+# Any kubectl will do (a newer one from elsewhere is kept): only `kubectl kustomize` is used, and the
+# overlays are written for the Kustomize v2.0.3 inside bookworm's kubectl 1.20 as well as for v5.
+command -v kubectl >/dev/null 2>&1 || need_pkgs+=(kubernetes-client)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing system packages: ${need_pkgs[*]}"
   $SUDO apt-get update -qq

@@ -41,6 +41,7 @@ let package = Package(
         .executable(name: "training-benchmark", targets: ["TrainingBenchmark"]),
         .executable(name: "billing-benchmark", targets: ["BillingBenchmark"]),
         .executable(name: "monitoring-benchmark", targets: ["MonitoringBenchmark"]),
+        .executable(name: "intellicore-cli", targets: ["CLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -51,6 +52,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
         // C libraries, found through pkg-config.
@@ -117,6 +119,15 @@ let package = Package(
         serviceTarget("Monitoring", dependencies: ["IntelliCoreModels", "IntelliCoreOIP", "IntelliCoreEventBus"],
                       resources: [.copy("HTTP/openapi.json"), .copy("HTTP/Dashboard")]),
         serviceTarget("Billing", resources: [.copy("HTTP/openapi.json")]),
+
+        // The command-line client: an outside client of the services' HTTP APIs and of Kafka.
+        .executableTarget(name: "CLI", dependencies: [
+                              "IntelliCoreEvents", "IntelliCoreKafka", "IntelliCoreEventBus",
+                              .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                              .product(name: "Logging", package: "swift-log"),
+                          ],
+                          path: "CLI", exclude: ["Demo/DATASET.md"], resources: [.copy("Demo/breast-cancer-wisconsin.csv")],
+                          swiftSettings: swiftSettings),
 
         // Benchmarks: executables that print figures.
         .target(name: "BenchmarkSupport", path: "Benchmarks/BenchmarkSupport", swiftSettings: swiftSettings),

@@ -28,7 +28,7 @@ struct Events: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a topic's events as they arrive, in colour; filter by type, tenant or subject.")
 
         @Argument(help: "The topic, e.g. predictions.results or intellicore.models.") var topic: String
-        @Option(help: "Only this event type (or a part of it, e.g. model-deployed).") var type: String?
+        @Option(help: "Only this event type (or a part of it, e.g. model.deployed).") var type: String?
         @Option(help: "Only this tenant.") var tenant: String?
         @Option(help: "Only this subject.") var subject: String?
         @Flag(help: "Start at the oldest record instead of now.") var fromBeginning = false

@@ -17,6 +17,7 @@ Needs PyYAML (the project's venv: $INTELLICORE_PYTHON) and kubectl (scripts/setu
 import json
 import re
 import shutil
+import hashlib
 import subprocess
 import sys
 import tempfile
@@ -423,12 +424,25 @@ def quantity(text):
     return float(text)
 
 
+# Renders by overlay and the content of every file under infra/kubernetes: the self-test's
+# breakages outside Kubernetes reuse the unbroken render instead of running kubectl again.
+_RENDERS = {}
+
+
 def render(report, overlay):
-    try:
-        result = subprocess.run(["kubectl", "kustomize", str(overlay)], capture_output=True, text=True, timeout=120)
-    except FileNotFoundError:
-        report.expect(False, "kubernetes", "kubectl is not installed (scripts/setup.sh installs Debian's kubernetes-client)")
-        return None
+    tree = overlay.parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(tree.rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(tree)).encode() + b"\0" + path.read_bytes())
+    key = (overlay.name, digest.hexdigest())
+    if key not in _RENDERS:
+        try:
+            _RENDERS[key] = subprocess.run(["kubectl", "kustomize", str(overlay)], capture_output=True, text=True, timeout=120)
+        except FileNotFoundError:
+            report.expect(False, "kubernetes", "kubectl is not installed (scripts/setup.sh installs Debian's kubernetes-client)")
+            return None
+    result = _RENDERS[key]
     # Kustomize v5 warns about `bases` and `patchesStrategicMerge`, kept for Debian's kubectl 1.20.
     if not report.expect(result.returncode == 0, f"kubernetes/{overlay.name}", f"kubectl kustomize failed: {result.stderr.strip()}"):
         return None

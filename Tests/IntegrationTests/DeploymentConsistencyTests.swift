@@ -7,7 +7,7 @@ import Testing
 /// cluster runs where the tests do, so ports, routes, variables, topics and scaling limits are
 /// compared instead. Its self-test breaks copies of those files one way at a time and must catch
 /// every breakage, so that a checker gone blind fails too.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(8)))
 struct DeploymentConsistencyTests {
     @Test func deploymentFilesAgreeWithTheCode() async throws {
         let (finished, clean, output) = try await Self.runChecker([])
@@ -30,7 +30,7 @@ struct DeploymentConsistencyTests {
         defer { try? FileManager.default.removeItem(atPath: log) }
         let checker = try ChildProcess(executable: "\(python)/bin/python", arguments: [script] + arguments,
                                        environment: ProcessInfo.processInfo.environment, logPath: log)
-        let finished = try await checker.waitForExit(timeout: .seconds(150))
+        let finished = try await checker.waitForExit(timeout: .seconds(420))
         return (finished, checker.exitedCleanly, checker.output)
     }
 }

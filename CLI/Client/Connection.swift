@@ -5,7 +5,7 @@ import Foundation
 /// dev stack's defaults (`./intellicore dev up`).
 struct Connection: ParsableArguments {
     @Option(help: ArgumentHelp("One address for every service, as behind an ingress (docker-compose's).",
-                               discussion: "Default: INTELLICORE_URL, else each service on the dev stack's port (INTELLICORE_<SERVICE>_URL overrides one)."))
+                               discussion: "Default: INTELLICORE_URL; without it each service at INTELLICORE_GATEWAY_URL, _TRAINING_URL, _INFERENCE_URL, _MONITORING_URL, _BILLING_URL, else its dev stack port (19081–19085)."))
     var url: String?
 
     @Option(help: "The API key to call with (default: INTELLICORE_KEY, else the key saved by `tenants create --save-key`).")

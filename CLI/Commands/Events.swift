@@ -102,7 +102,7 @@ struct Events: AsyncParsableCommand {
         @Argument(help: "The topic, e.g. predictions.requests.") var topic: String
         @Option(help: "The event type, e.g. intellicore.prediction.requested.v1.") var type: String
         @Option(help: "The payload as JSON (or @FILE).") var data: String
-        @Option(help: "The record key (default: the subject).") var key: String?
+        @Option(help: "The record key (default: the subject).") var recordKey: String?
         @Option(help: "ce_subject.") var subject: String?
         @Option(help: "ce_tenantid: the tenant the event belongs to.") var tenant: String?
         @Option(help: "ce_source.") var source = "/intellicore-cli"
@@ -124,7 +124,7 @@ struct Events: AsyncParsableCommand {
             let event = CloudEvent(source: source, type: type, subject: subject, tenantId: tenant, data: Array(bytes))
             do {
                 let producer = try KafkaProducer(configuration: .init(bootstrapServers: connection.kafkaBootstrap), logger: Events.logger)
-                let report = try await producer.send(KafkaProducerMessage(event: event, topic: name, key: key ?? subject))
+                let report = try await producer.send(KafkaProducerMessage(event: event, topic: name, key: recordKey ?? subject))
                 await producer.shutdown()
                 Terminal.line(connection.json ? JSONValue.object(["id": .string(event.id), "topic": .string(name), "partition": .number(Double(report.partition)),
                                                                   "offset": .number(Double(report.offset))]).pretty()

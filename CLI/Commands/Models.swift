@@ -44,7 +44,7 @@ struct Models: AsyncParsableCommand {
         func run() async throws {
             let versions = try await connection.client.all(.training, "/v1/training/models/\(model.pathSegment)/versions", key: try connection.apiKey())
             if connection.json { return Terminal.line(JSONValue.array(versions).pretty()) }
-            let names = ["accuracy", "f1_macro", "roc_auc", "log_loss", "r2", "mae"].filter { name in versions.contains { $0["metrics"]?[name] != nil } }
+            let names = ["accuracy", "f1", "roc_auc", "log_loss", "r2", "mae"].filter { name in versions.contains { $0["metrics"]?[name] != nil } }
             Table(["version", "status", "algorithm", "dataset"] + names + ["created"], rows: versions.map { version in
                 [Format.cell(version["version"]), Format.cell(version["status"]), Format.cell(version["algorithm"]),
                  "\(Format.cell(version["dataset_id"]))/v\(Format.cell(version["dataset_version"]))"]

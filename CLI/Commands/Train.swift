@@ -16,7 +16,7 @@ struct Train: AsyncParsableCommand {
     @Option(name: .customLong("param"), help: "A hyperparameter as name=value, the value as JSON (hidden_layers=[32,16], learning_rate=0.01); repeatable.")
     var parameters: [String] = []
     @Option(help: "Priority 0–9.") var priority: Int?
-    @Option(help: "Deploy as champion only if this validation metric (accuracy, f1_macro, roc_auc, r2, mse, mae, log_loss…) passes --gate-threshold and beats the champion.")
+    @Option(help: "Deploy as champion only if this validation metric (accuracy, f1, roc_auc, r2, mse, mae, log_loss…) passes --gate-threshold and beats the champion.")
     var gateMetric: String?
     @Option(help: "The gate's threshold.") var gateThreshold: Double?
     @Flag(help: "Retrain this job when monitoring reports dataset drift on the model.") var retrainOnDrift = false

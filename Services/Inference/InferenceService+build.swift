@@ -24,18 +24,20 @@ extension InferenceService {
                                    metrics: metrics),
             metrics: metrics)
         ModelRoutes.add(to: routes.api, registry: registry, loader: loader)
+        // Every replica's router reloads when any replica's consumer changed versions, deployments or quotas.
+        let routingChanges = context.changeChannel("routing")
         let consumers: [any Service] = [
             try context.eventConsumer(purpose: "models", topics: [.models],
-                                      handlers: ModelEventsHandler(store: store, registry: registry).handlers),
+                                      handlers: ModelEventsHandler(store: store, registry: registry, changes: routingChanges).handlers),
             try context.eventConsumer(purpose: "quotas", topics: [.billing],
-                                      handlers: QuotaEventsHandler(store: store, registry: registry).handlers),
+                                      handlers: QuotaEventsHandler(store: store, registry: registry, changes: routingChanges).handlers),
             PredictionConsumer(consumer: try context.makeConsumer(purpose: "predictions"),
                                topic: context.configuration.topics[.predictionRequests],
                                processor: processor, producer: context.producer, deadLetters: context.deadLetters,
                                maxBatch: settings.maxBatch, workers: settings.workers, logger: context.logger),
         ]
         let logger = context.logger
-        return [LoadThenRun("routing state", logger: logger, load: {
+        return [LoadThenRun("routing state", context: context, reloadOn: routingChanges, load: {
             let snapshot = try await store.loadState()
             registry.replace(with: snapshot)
             logger.info("routing state loaded", metadata: ["models": "\(snapshot.versions.count)"])

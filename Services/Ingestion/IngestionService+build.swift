@@ -20,6 +20,8 @@ extension IngestionService {
                                                                           limits: settings.rateLimits, plans: plans))
         let catalog = ModelCatalog()
         let catalogStore = CatalogStore(schema: context.schema)
+        // Every replica's catalog reloads when any replica's consumer changed the tables.
+        let catalogChanges = context.changeChannel("model_catalog")
         let jobs = JobStore(schema: context.schema)
         let topics = context.configuration.topics
         let pending = PendingReplies(capacity: settings.maxInFlight)
@@ -39,7 +41,7 @@ extension IngestionService {
         oip.add(to: api)
         let consumers: [any Service] = [
             try context.eventConsumer(purpose: "models", topics: [.models],
-                                      handlers: CatalogEventsHandler(store: catalogStore, catalog: catalog).handlers),
+                                      handlers: CatalogEventsHandler(store: catalogStore, catalog: catalog, changes: catalogChanges).handlers),
             try context.eventConsumer(purpose: "training", topics: [.trainingEvents], handlers: TrainingEventsHandler(store: jobs).handlers),
             try context.eventConsumer(purpose: "raw-records", topics: [.ingestRaw],
                                       handlers: RawRecordsHandler(store: datasets, sampleLimit: settings.uploads.sampleLimit).handlers),
@@ -52,7 +54,7 @@ extension IngestionService {
             },
         ]
         let logger = context.logger, client = context.postgres
-        return [LoadThenRun("model catalog", logger: logger, load: {
+        return [LoadThenRun("model catalog", context: context, reloadOn: catalogChanges, load: {
             let models = try await catalogStore.load(client: client, logger: logger)
             catalog.replace(with: models)
             logger.info("model catalog loaded", metadata: ["models": "\(models.count)"])

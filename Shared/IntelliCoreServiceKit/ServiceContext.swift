@@ -28,6 +28,20 @@ public struct ServiceContext: Sendable {
         "\(configuration.topics.prefix)intellicore.\(descriptor.name).\(purpose)"
     }
 
+    /// The channel that tells every replica of this service that `what`, kept in memory, changed
+    /// in its tables (see `ChangeChannel`).
+    public func changeChannel(_ what: String) -> ChangeChannel {
+        ChangeChannel(schema: schema.rawValue, what: what)
+    }
+
+    /// Changes of the `api_keys` table: every replica's `apiKeys` reloads on them.
+    public var apiKeyChanges: ChangeChannel { changeChannel("api_keys") }
+
+    /// Reloads in-memory state from this service's tables whenever `channel` is notified.
+    public func changeListener(_ channel: ChangeChannel, reload: @escaping @Sendable () async throws -> Void) -> ChangeListener {
+        ChangeListener(channel, client: postgres, logger: logger, reload: reload)
+    }
+
     /// A group consumer for this service.
     ///
     /// `latency` picks how long the broker may hold an empty fetch: `.hotPath` (10 ms) for request

@@ -109,7 +109,7 @@ public enum ServiceRuntime {
         router.add(middleware: APIErrorMiddleware())
         HealthRoutes.add(to: router, service: descriptor.name, health: health, registry: registry)
         let routes = ServiceRoutes(router: router, api: router.group().add(middleware: APIKeyAuthenticator(directory: context.apiKeys)))
-        let keys = APIKeyStore(schema: schema, directory: context.apiKeys)
+        let keys = APIKeyStore(schema: schema, directory: context.apiKeys, changes: context.apiKeyChanges)
         var dependent: [any Service] = [
             TenantDirectoryService(keys: keys, context: context,
                                    consumer: try context.eventConsumer(purpose: "tenants", topics: [.tenants], handlers: keys.handlers)),
@@ -145,18 +145,18 @@ struct ProducerLifecycle: Service {
 }
 
 /// Loads the service's API keys from its own tables, then keeps them current from
-/// `intellicore.tenants` (a revoked key stops working once its event is consumed).
+/// `intellicore.tenants` (a revoked key stops working once its event is consumed, on every
+/// replica: the one that consumed it notifies the others through PostgreSQL).
 struct TenantDirectoryService: Service {
     let keys: APIKeyStore
     let context: ServiceContext
     let consumer: EventConsumerService
 
     func run() async throws {
-        let loaded = await StartupLoad.untilDone("api keys", logger: context.logger) {
+        let keys = keys, context = context
+        try await LoadThenRun("api keys", context: context, reloadOn: keys.changes, load: {
             try await keys.load(client: context.postgres, logger: context.logger)
-        }
-        guard loaded else { return }
-        context.logger.info("api keys loaded", metadata: ["apikeys.count": "\(context.apiKeys.count)"])
-        try await consumer.run()
+            context.logger.debug("api keys loaded", metadata: ["apikeys.count": "\(context.apiKeys.count)"])
+        }, then: [consumer]).run()
     }
 }

@@ -23,7 +23,8 @@ public enum StartupLoad {
 
 /// Rebuilds state from the service's own tables (`load`, retried until the database answers),
 /// then runs the components that read and update that state: none of them may start before the
-/// state it updates is in place.
+/// state it updates is in place. With `reloadOn`, `load` runs again whenever another replica
+/// changed that state (see `ChangeChannel`).
 public struct LoadThenRun: Service {
     let what: String
     let logger: Logger
@@ -35,6 +36,12 @@ public struct LoadThenRun: Service {
         self.logger = logger
         self.load = load
         self.then = then
+    }
+
+    /// Also reloads whenever `channel` is notified.
+    public init(_ what: String, context: ServiceContext, reloadOn channel: ChangeChannel,
+                load: @escaping @Sendable () async throws -> Void, then: [any Service]) {
+        self.init(what, logger: context.logger, load: load, then: then + [context.changeListener(channel, reload: load)])
     }
 
     public func run() async throws {

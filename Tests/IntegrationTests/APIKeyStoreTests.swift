@@ -34,7 +34,7 @@ struct APIKeyStoreTests {
             let directory = APIKeyDirectory()
             let service = try EventConsumerServiceTests.consumer(
                 env, client: client, schema: schema, topic: topic, deadLetterTopic: deadLetterTopic, producer: producer,
-                transactions: .perEvent, handlers: APIKeyStore(schema: schema, directory: directory).handlers)
+                transactions: .perEvent, handlers: APIKeyStore(schema: schema, directory: directory, changes: ChangeChannel(schema: schema.rawValue, what: "api_keys")).handlers)
             let task = Task { try await service.run() }
             #expect(try await eventually { directory.caller(forKeyHash: second) != nil }, "the key after the refused one never took effect")
             #expect(directory.caller(forKeyHash: first) == Caller(tenantId: "t1", keyId: "k1", role: .developer))
@@ -53,7 +53,7 @@ struct APIKeyStoreTests {
             #expect(directory.caller(forKeyHash: first) == nil, "a revoked key stays revoked")
             // Reloaded from the table as at a restart: the same state.
             let reloaded = APIKeyDirectory()
-            try await APIKeyStore(schema: schema, directory: reloaded).load(client: client, logger: env.logger)
+            try await APIKeyStore(schema: schema, directory: reloaded, changes: ChangeChannel(schema: schema.rawValue, what: "api_keys")).load(client: client, logger: env.logger)
             #expect(reloaded.caller(forKeyHash: first) == nil && reloaded.caller(forKeyHash: other) == nil)
             #expect(reloaded.caller(forKeyHash: second)?.keyId == "k2")
             task.cancel()

@@ -21,11 +21,19 @@ struct DeploymentConsistencyTests {
         #expect(finished && clean, "check_deployment.py --self-test missed a breakage:\n\(output.suffix(4000))")
     }
 
+    /// The HTTP reference in docs/api is what scripts/openapi_docs.py renders from the services'
+    /// OpenAPI documents: a changed contract without regenerated docs fails here.
+    @Test func apiReferenceMatchesTheOpenAPIDocuments() async throws {
+        let (finished, clean, output) = try await Self.runChecker(["--check"], script: "scripts/openapi_docs.py")
+        print("DeploymentConsistencyTests (API reference): \(output)")
+        #expect(finished && clean, "\(output)")
+    }
+
     /// Runs the checker; whether it finished in time, exited 0, and what it printed.
-    static func runChecker(_ arguments: [String]) async throws -> (Bool, Bool, String) {
+    static func runChecker(_ arguments: [String], script path: String = "Tests/Deploy/check_deployment.py") async throws -> (Bool, Bool, String) {
         let python = try #require(ProcessInfo.processInfo.environment["INTELLICORE_PYTHON"], "INTELLICORE_PYTHON (scripts/env.sh) names the venv")
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Deploy/check_deployment.py").path
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(path).path
         let log = NSTemporaryDirectory() + "it-deployment-\(UUID().uuidString.prefix(8)).log"
         defer { try? FileManager.default.removeItem(atPath: log) }
         let checker = try ChildProcess(executable: "\(python)/bin/python", arguments: [script] + arguments,

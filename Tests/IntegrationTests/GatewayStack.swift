@@ -18,6 +18,8 @@ struct GatewayStack {
     var ingestionPort: Int { ports["ingestion"] ?? 0 }
     var inferencePort: Int { ports["inference"] ?? 0 }
     var processes: [String: ChildProcess] = [:]
+    /// The HTTP port of each replica started with `startReplica`, by its name.
+    private(set) var replicaPorts: [String: Int] = [:]
     private var environments: [String: [String: String]] = [:]
 
     init(env: IntegrationEnvironment, services: [String] = ["ingestion", "inference"], environment overrides: [String: String] = [:]) async throws {
@@ -53,7 +55,9 @@ struct GatewayStack {
     /// so that two instances share its consumer groups.
     mutating func startReplica(_ service: String, as name: String) throws {
         var environment = environments[service] ?? [:]
-        environment["SERVICE_HTTP_PORT"] = String(try freePort())
+        let port = try freePort()
+        replicaPorts[name] = port
+        environment["SERVICE_HTTP_PORT"] = String(port)
         processes[name] = try ChildProcess(executable: "\(env.binaries!)/\(service)", arguments: [], environment: environment,
                                            logPath: NSTemporaryDirectory() + "it-\(name)-\(UInt16.random(in: 0...UInt16.max)).log")
     }

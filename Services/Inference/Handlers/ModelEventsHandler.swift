@@ -10,6 +10,8 @@ import IntelliCoreServiceKit
 struct ModelEventsHandler: Sendable {
     let store: PostgresModelStore
     let registry: ModelRegistry
+    /// Notified with each change, so that the other replicas' routers reload it.
+    let changes: ChangeChannel
 
     var handlers: EventHandlers {
         var handlers = EventHandlers()
@@ -24,6 +26,7 @@ struct ModelEventsHandler: Sendable {
             }
             let key = ModelVersionKey(tenant: tenant, model: registered.modelName, version: registered.version)
             try await store.saveVersion(key, digest: registered.artifact.digest, artifactJSON: json, on: transaction.connection)
+            try await transaction.notify(changes)
             transaction.afterCommit { registry.registerVersion(key) }
             transaction.logger.info("model version registered", metadata: ["model.name": "\(key.model)", "model.version": "\(key.version)",
                                                                            "tenant.id": "\(tenant)"])
@@ -32,6 +35,7 @@ struct ModelEventsHandler: Sendable {
             let model = ModelKey(tenant: try event.owningTenant(), model: deployed.modelName)
             let policy = deployed.trafficPolicy.routes.isEmpty ? TrafficPolicy.single(deployed.version) : deployed.trafficPolicy
             try await store.saveDeployment(model, alias: deployed.alias, version: deployed.version, policy: policy, on: transaction.connection)
+            try await transaction.notify(changes)
             transaction.afterCommit { registry.deploy(model, alias: deployed.alias, policy: policy) }
             transaction.logger.info("deployment updated", metadata: ["model.name": "\(model.model)", "tenant.id": "\(model.tenant)",
                                                                     "model.alias": "\(deployed.alias)", "traffic": "\(policy)"])
@@ -40,11 +44,13 @@ struct ModelEventsHandler: Sendable {
             let model = ModelKey(tenant: try event.owningTenant(), model: rollback.modelName)
             let policy = TrafficPolicy.single(rollback.toVersion)
             try await store.saveDeployment(model, alias: rollback.alias, version: rollback.toVersion, policy: policy, on: transaction.connection)
+            try await transaction.notify(changes)
             transaction.afterCommit { registry.deploy(model, alias: rollback.alias, policy: policy) }
         }
         handlers.on(ModelRetired.self) { event, retired, transaction in
             let key = ModelVersionKey(tenant: try event.owningTenant(), model: retired.modelName, version: retired.version)
             try await store.retire(key, on: transaction.connection)
+            try await transaction.notify(changes)
             transaction.afterCommit { registry.retire(key) }
         }
         return handlers
@@ -56,6 +62,7 @@ struct ModelEventsHandler: Sendable {
 struct QuotaEventsHandler: Sendable {
     let store: PostgresModelStore
     let registry: ModelRegistry
+    let changes: ChangeChannel
 
     var handlers: EventHandlers {
         var handlers = EventHandlers()
@@ -71,6 +78,7 @@ struct QuotaEventsHandler: Sendable {
     private func apply(tenant: String, meter: String, exceeded: Bool, in transaction: EventTransaction) async throws {
         guard meter == UsageMeter.predictions.rawValue else { return }
         try await store.saveQuota(tenant: tenant, meter: meter, exceeded: exceeded, on: transaction.connection)
+        try await transaction.notify(changes)
         transaction.afterCommit { registry.setQuotaExceeded(tenant: tenant, exceeded) }
         transaction.logger.info(exceeded ? "tenant over quota" : "tenant quota restored", metadata: ["tenant.id": "\(tenant)"])
     }

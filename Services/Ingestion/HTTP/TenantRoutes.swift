@@ -74,6 +74,7 @@ struct TenantRoutes: Sendable {
                 _ = try await transaction.publish(issued, key: tenant, subject: issued.keyId, tenantId: tenant)
                 try await transaction.audit(.apiKeyIssue, by: caller, tenant: tenant, resource: "tenants/\(tenant)/keys/\(issued.keyId)",
                                             details: ["role": .string(role.rawValue)])
+                try await transaction.notify(self.context.apiKeyChanges) // the other replicas' directories
                 transaction.afterCommit {
                     directory.issue(hash: issued.keyHash, caller: Caller(tenantId: tenant, keyId: issued.keyId, role: role))
                 }
@@ -104,6 +105,7 @@ struct TenantRoutes: Sendable {
                 }
                 _ = try await transaction.publish(ApiKeyRevoked(tenantId: tenant, keyId: keyId), key: tenant, subject: keyId, tenantId: tenant)
                 try await transaction.audit(.apiKeyRevoke, by: caller, tenant: tenant, resource: "tenants/\(tenant)/keys/\(keyId)")
+                try await transaction.notify(self.context.apiKeyChanges) // the other replicas' directories
                 transaction.afterCommit { directory.revoke(tenantId: tenant, keyId: keyId) }
             }
             return Response(status: .noContent)

@@ -4,10 +4,12 @@ import IntelliCoreServiceKit
 
 /// Materialises `intellicore.models` into the ingestion schema and the in-memory catalog (once
 /// each transaction committed): versions with their OIP signature, deployments with the version an
-/// alias pointed to before, retirements. A model belongs to the tenant in `ce_tenantid`.
+/// alias pointed to before, retirements. A model belongs to the tenant in `ce_tenantid`. Each
+/// change notifies `changes`, so that the other replicas' catalogs reload it.
 struct CatalogEventsHandler: Sendable {
     let store: CatalogStore
     let catalog: ModelCatalog
+    let changes: ChangeChannel
 
     var handlers: EventHandlers {
         var handlers = EventHandlers()
@@ -20,6 +22,7 @@ struct CatalogEventsHandler: Sendable {
                 throw EventRejection("artifact of \(registered.modelName) v\(registered.version) is unusable: \(error)")
             }
             try await store.saveVersion(key, version: registered.version, signature: signature, on: transaction.connection, logger: transaction.logger)
+            try await transaction.notify(changes)
             transaction.afterCommit { catalog.register(key, version: registered.version, signature: signature) }
         }
         handlers.on(ModelDeployed.self) { event, deployed, transaction in
@@ -27,17 +30,20 @@ struct CatalogEventsHandler: Sendable {
             let policy = deployed.trafficPolicy.routes.isEmpty ? TrafficPolicy.single(deployed.version) : deployed.trafficPolicy
             let deployment = CatalogDeployment(version: deployed.version, policy: policy, previousVersion: deployed.previousVersion)
             try await store.saveDeployment(key, alias: deployed.alias, deployment: deployment, on: transaction.connection, logger: transaction.logger)
+            try await transaction.notify(changes)
             transaction.afterCommit { catalog.deploy(key, alias: deployed.alias, deployment: deployment) }
         }
         handlers.on(ModelRolledBack.self) { event, rollback, transaction in
             let key = ModelKey(tenant: try event.owningTenant(), model: rollback.modelName)
             let deployment = CatalogDeployment(version: rollback.toVersion, policy: .single(rollback.toVersion), previousVersion: nil)
             try await store.saveDeployment(key, alias: rollback.alias, deployment: deployment, on: transaction.connection, logger: transaction.logger)
+            try await transaction.notify(changes)
             transaction.afterCommit { catalog.deploy(key, alias: rollback.alias, deployment: deployment) }
         }
         handlers.on(ModelRetired.self) { event, retired, transaction in
             let key = ModelKey(tenant: try event.owningTenant(), model: retired.modelName)
             try await store.retire(key, version: retired.version, on: transaction.connection, logger: transaction.logger)
+            try await transaction.notify(changes)
             transaction.afterCommit { catalog.retire(key, version: retired.version) }
         }
         return handlers

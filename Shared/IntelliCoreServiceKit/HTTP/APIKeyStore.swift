@@ -8,6 +8,8 @@ import PostgresNIO
 struct APIKeyStore: Sendable {
     let schema: SchemaName
     let directory: APIKeyDirectory
+    /// Notified with each change of a key, so that every replica's directory reloads it.
+    let changes: ChangeChannel
 
     /// Reads every key into the directory (at start, before any request is authenticated).
     func load(client: PostgresClient, logger: Logger) async throws {
@@ -60,6 +62,7 @@ struct APIKeyStore: Sendable {
                 }
                 return
             }
+            try await transaction.notify(changes)
             let directory = directory
             transaction.afterCommit {
                 directory.issue(hash: key.keyHash, caller: Caller(tenantId: key.tenantId, keyId: key.keyId, role: key.role))
@@ -70,6 +73,7 @@ struct APIKeyStore: Sendable {
                 UPDATE \(unescaped: schema.qualified("api_keys")) SET revoked_at = coalesce(revoked_at, now())
                 WHERE tenant_id = \(revoked.tenantId) AND key_id = \(revoked.keyId)
                 """, logger: transaction.logger)
+            try await transaction.notify(changes)
             let directory = directory
             transaction.afterCommit { directory.revoke(tenantId: revoked.tenantId, keyId: revoked.keyId) }
         }

@@ -5,7 +5,7 @@ import PostgresNIO
 import Synchronization
 import Testing
 
-@Suite(.serialized, .timeLimit(.minutes(6)))
+@Suite(.serialized, .timeLimit(.minutes(9)))
 struct ConsumerGroupRebalanceTests {
     /// Two members of one group, the second joining mid-stream: after the rebalance every record
     /// is processed, no effect is applied twice, and the committed offsets reach the end.
@@ -59,9 +59,10 @@ struct ConsumerGroupRebalanceTests {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await member("a") }
                 // The first member's group join takes over a minute when the whole suite keeps the
-                // broker's group coordinator busy (seconds alone).
+                // broker's group coordinator busy (seconds alone; 59 s and more than 150 s seen in
+                // full runs, the latter with two more multi-service suites beside it).
                 let joining = ContinuousClock.now
-                #expect(try await eventually(timeout: .seconds(150)) { try await effects() >= 500 })
+                #expect(try await eventually(timeout: .seconds(300)) { try await effects() >= 500 })
                 print("rebalance test: the first member processed 500 records \(ContinuousClock.now - joining) after it started")
                 tasks.addTask { try await member("b") }
                 #expect(try await eventually(timeout: .seconds(90)) { try await effects() >= total })

@@ -150,7 +150,20 @@ func eventually(timeout: Duration = .seconds(30), every interval: Duration = .mi
 
 /// A TCP port on 127.0.0.1 that nothing listens on, from the kernel (bind to port 0). Random
 /// picks in the ephemeral range collided now and then with client connections' local ports.
+/// Never the same port twice in one test run: suites run side by side, and a port handed to one
+/// service before it bound it was once handed to another suite's service too (a test then talked
+/// to the wrong service).
 func freePort() throws -> Int {
+    for _ in 0..<100 {
+        let port = try kernelPort()
+        if handedOutPorts.withLock({ $0.insert(port).inserted }) { return port }
+    }
+    throw SetupError("the kernel kept offering ports this run already handed out")
+}
+
+private let handedOutPorts = Mutex<Set<Int>>([])
+
+private func kernelPort() throws -> Int {
     let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard socket >= 0 else { throw SetupError("socket() failed: errno \(errno)") }
     defer { close(socket) }

@@ -13,7 +13,8 @@ struct QuotaKeeper: Sendable {
     func evaluate(_ tenants: some Sequence<String>, now: Date = Date(), in transaction: EventTransaction) async throws {
         let connection = transaction.connection, logger = transaction.logger
         let period = BillingPeriod(containing: now)
-        for tenant in Set(tenants).sorted() {
+        for tenant in Set(tenants).sorted() { // one order everywhere: no two evaluations wait on each other
+            try await store.lock(tenant: tenant, on: connection, logger: logger)
             let plan = try await plans.plan(of: tenant, on: connection, logger: logger).plan
             let states = try await store.states(tenant: tenant, on: connection, logger: logger)
             let limited = plan?.meters.filter { $0.value.hardLimit != nil } ?? [:]

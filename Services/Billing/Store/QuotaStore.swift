@@ -19,6 +19,13 @@ struct QuotaStore: Sendable {
         return used
     }
 
+    /// Serialises quota decisions for `tenant` until the transaction ends, so that one reads the
+    /// plan only after any other that changed it committed (a metering batch that read the old
+    /// plan while a raise restored the quota published `QuotaExceeded` again, seen in a full run).
+    func lock(tenant: String, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(schema.rawValue + "/quota/" + tenant), 0))", logger: logger)
+    }
+
     /// (period start, exceeded) per meter, locked for the transaction.
     func states(tenant: String, on connection: PostgresConnection, logger: Logger) async throws -> [String: (start: Date, exceeded: Bool)] {
         let rows = try await connection.query("""

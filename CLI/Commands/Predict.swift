@@ -29,6 +29,7 @@ struct Predict: AsyncParsableCommand {
         let key = try connection.apiKey()
         let client = connection.client
         let features = try await Self.features(of: model, client: client, key: key)
+        let labels = try await Self.labels(of: model, client: client, key: key)
         let path = "/v2/models/\(model.pathSegment)" + (version.map { "/versions/\($0)" } ?? "") + "/infer"
 
         var answers = [JSONValue?](repeating: nil, count: rows.count)
@@ -63,7 +64,7 @@ struct Predict: AsyncParsableCommand {
         } else {
             Table(["row", "version", "prediction", "confidence", "outputs"], rows: answers.enumerated().compactMap { index, answer in
                 guard let answer else { return nil }
-                let (prediction, confidence) = Self.reading(answer)
+                let (prediction, confidence) = Self.reading(answer, labels: labels)
                 return [String(index + 1), Format.cell(answer["model_version"]), prediction, confidence,
                         (answer["outputs"]?.array ?? []).map { "\(Format.cell($0["name"]))=[\(Format.cell($0["data"]))]" }.joined(separator: " ")]
             }).print()
@@ -85,6 +86,20 @@ struct Predict: AsyncParsableCommand {
         }
     }
 
+    /// The class names of a classifier: the categories of its dataset's target column, in the
+    /// order training numbers them (the schema's order; `false`, `true` for a boolean); nil when
+    /// they cannot be known.
+    static func labels(of model: String, client: PlatformClient, key: String) async throws -> [String]? {
+        let page = try await client.call("GET", .training, "/v1/training/models/\(model.pathSegment)/versions?limit=1", key: key)
+        guard let datasetId = page.items.first?["dataset_id"]?.string,
+              let dataset = try? await client.call("GET", .gateway, "/v1/datasets/\(datasetId.pathSegment)", key: key),
+              let target = dataset["schema"]?["target"]?.string,
+              let column = dataset["schema"]?["columns"]?.array.first(where: { $0["name"]?.string == target }) else { return nil }
+        if column["type"]?.string == "boolean" { return ["false", "true"] }
+        let categories = column["categories"]?.array.compactMap(\.string) ?? []
+        return categories.isEmpty ? nil : categories
+    }
+
     /// An OIP v2 request of one row: one tensor per feature.
     static func request(row: [String: JSONValue], features: [(name: String, categorical: Bool)], id: String, alias: String?, entity: String?) -> JSONValue {
         let inputs: [JSONValue] = features.map { feature in
@@ -103,11 +118,12 @@ struct Predict: AsyncParsableCommand {
     }
 
     /// The predicted class and its probability for a classifier; the value for a regressor.
-    static func reading(_ answer: JSONValue) -> (String, String) {
+    static func reading(_ answer: JSONValue, labels: [String]?) -> (String, String) {
         guard let output = answer["outputs"]?.array.first else { return ("–", "–") }
         let values = (output["data"]?.array ?? []).compactMap(\.double)
         if output["name"]?.string == "probabilities", let best = values.indices.max(by: { values[$0] < values[$1] }) {
-            return ("class \(best)", String(format: "%.1f %%", values[best] * 100))
+            let name = labels.flatMap { $0.count == values.count ? " (\($0[best]))" : nil } ?? ""
+            return ("class \(best)\(name)", String(format: "%.1f %%", values[best] * 100))
         }
         return (values.first.map { Format.number($0) } ?? "–", "–")
     }

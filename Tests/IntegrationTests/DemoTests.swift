@@ -76,6 +76,7 @@ struct DemoTests {
         let predicted = try await Self.cli(["predict", "diagnosis", "--file", file], asTenant)
         #expect(predicted.status == 0, "\(predicted)")
         #expect(predicted.output.split(separator: "\n").filter { $0.hasPrefix("1 ") || $0.hasPrefix("5 ") }.count == 2, "a row per input: \(predicted.output)")
+        #expect(predicted.output.contains("class 1 (malignant)"), "the fixture's first row, named by the target's categories: \(predicted.output)")
 
         let tailed = try await Self.cli(["events", "tail", "models", "--from-beginning", "--tenant", tenant, "--type", "model.deployed", "--limit", "1",
                                          "--seconds", "60", "--json"], asTenant)

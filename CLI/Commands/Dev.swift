@@ -67,7 +67,7 @@ struct Dev: AsyncParsableCommand {
         @Argument(help: "ingestion, training-orchestrator, inference, monitoring, billing, broker, postgres or redis")
         var service: String
 
-        @Option(name: .shortAndLong, help: "Lines from the end.")
+        @Option(name: [.customShort("n"), .long], help: "Lines from the end (as tail -n).")
         var lines = 50
 
         @Flag(name: .shortAndLong, help: "Keep printing new lines.")

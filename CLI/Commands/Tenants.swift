@@ -32,7 +32,10 @@ struct Tenants: AsyncParsableCommand {
             if saveKey, let key = issued["key"]?.string {
                 let path = Connection.savedKeyPath
                 try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                FileManager.default.createFile(atPath: path, contents: Data(key.utf8), attributes: [.posixPermissions: 0o600])
+                guard FileManager.default.createFile(atPath: path, contents: Data(key.utf8), attributes: [.posixPermissions: 0o600]) else {
+                    throw CLIError(.failed, "the tenant was created but its key could not be saved in \(path)",
+                                   hint: "the key is below; keep it yourself (export INTELLICORE_KEY=…)")
+                }
             }
             if connection.json {
                 Terminal.line(JSONValue.object(["tenant": created, "key": issued]).pretty())

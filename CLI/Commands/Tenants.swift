@@ -34,7 +34,7 @@ struct Tenants: AsyncParsableCommand {
                 try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 guard FileManager.default.createFile(atPath: path, contents: Data(key.utf8), attributes: [.posixPermissions: 0o600]) else {
                     throw CLIError(.failed, "the tenant was created but its key could not be saved in \(path)",
-                                   hint: "the key is below; keep it yourself (export INTELLICORE_KEY=…)")
+                                   hint: "issue another with the administrator's key: INTELLICORE_KEY=<admin key> intellicore keys issue --tenant \(tenant) --role admin")
                 }
             }
             if connection.json {

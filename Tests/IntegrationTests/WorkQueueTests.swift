@@ -8,7 +8,7 @@ import Testing
 
 /// The kit's PostgreSQL work queue: priority, per-tenant limits, leases that expire so a dead
 /// worker's job is taken over (and its late commit refused), retries and final failure.
-@Suite(.serialized, .timeLimit(.minutes(3)))
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct WorkQueueTests {
     static let effects = Migration(version: 100, name: "effects", sql: "CREATE TABLE {schema}.effects (job text NOT NULL)")
 
@@ -110,7 +110,8 @@ struct WorkQueueTests {
                 }
             }
             let task = Task { try await worker.run() }
-            #expect(try await eventually(timeout: .seconds(30)) {
+            // Four attempts and their transactions: seconds alone, over 30 s once under a full run's load.
+            #expect(try await eventually(timeout: .seconds(90)) {
                 let flaky = try await queue.status(id: "flaky", client: client, logger: env.logger)?.state
                 let broken = try await queue.status(id: "broken", client: client, logger: env.logger)?.state
                 return flaky == "done" && broken == "failed"

@@ -28,8 +28,9 @@ struct Predict: AsyncParsableCommand {
         guard !rows.isEmpty else { throw ValidationError("give --input JSON or --file FILE") }
         let key = try connection.apiKey()
         let client = connection.client
-        let features = try await Self.features(of: model, client: client, key: key)
-        let labels = try await Self.labels(of: model, client: client, key: key)
+        let newest = try await Self.newestVersion(of: model, client: client, key: key)
+        let features = Self.features(of: newest)
+        let labels = try await Self.labels(of: newest, client: client, key: key)
         let path = "/v2/models/\(model.pathSegment)" + (version.map { "/versions/\($0)" } ?? "") + "/infer"
 
         var answers = [JSONValue?](repeating: nil, count: rows.count)
@@ -75,23 +76,27 @@ struct Predict: AsyncParsableCommand {
         }
     }
 
-    /// The model's feature names (and whether each is a category), from its newest version.
-    static func features(of model: String, client: PlatformClient, key: String) async throws -> [(name: String, categorical: Bool)] {
+    /// The model's newest version: its input schema names the features, its dataset the classes.
+    static func newestVersion(of model: String, client: PlatformClient, key: String) async throws -> JSONValue {
         let page = try await client.call("GET", .training, "/v1/training/models/\(model.pathSegment)/versions?limit=1", key: key)
-        guard let latest = page.items.first else {
+        guard let newest = page.items.first else {
             throw CLIError(.refused, "model \(model) has no version", hint: "train one: `intellicore train \(model) --dataset … --algorithm …`")
         }
-        return (latest["input_schema"]?["features"]?.array ?? []).compactMap { feature in
+        return newest
+    }
+
+    /// A version's feature names, and whether each is a category.
+    static func features(of version: JSONValue) -> [(name: String, categorical: Bool)] {
+        (version["input_schema"]?["features"]?.array ?? []).compactMap { feature in
             feature["name"]?.string.map { ($0, feature["categories"] != nil) }
         }
     }
 
-    /// The class names of a classifier: the categories of its dataset's target column, in the
-    /// order training numbers them (the schema's order; `false`, `true` for a boolean); nil when
-    /// they cannot be known.
-    static func labels(of model: String, client: PlatformClient, key: String) async throws -> [String]? {
-        let page = try await client.call("GET", .training, "/v1/training/models/\(model.pathSegment)/versions?limit=1", key: key)
-        guard let datasetId = page.items.first?["dataset_id"]?.string,
+    /// The class names of a classifier version: the categories of its dataset's target column, in
+    /// the order training numbers them (the schema's order; `false`, `true` for a boolean); nil
+    /// when they cannot be known.
+    static func labels(of version: JSONValue, client: PlatformClient, key: String) async throws -> [String]? {
+        guard let datasetId = version["dataset_id"]?.string,
               let dataset = try? await client.call("GET", .gateway, "/v1/datasets/\(datasetId.pathSegment)", key: key),
               let target = dataset["schema"]?["target"]?.string,
               let column = dataset["schema"]?["columns"]?.array.first(where: { $0["name"]?.string == target }) else { return nil }

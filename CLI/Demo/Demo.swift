@@ -116,11 +116,10 @@ struct DemoStory {
             ])]),
         ]))
         _ = try await narrator.waitFor("the registry shows the canary", timeout: .seconds(60)) { () async throws -> Bool? in
-            let history = try await self.client.all(.training, "/v1/training/models/\(self.model)/aliases/history?alias=champion", key: viewer, limit: 1)
-            return history.first?["action"]?.string == "deploy" ? true : nil
+            try await self.lastChampionMove(key: viewer) == "deploy" ? true : nil
         }
         try narrator.check(true, "champion → v\(best) 80 % / v\(other) 20 %")
-        let features = try await Predict.features(of: model, client: client, key: viewer).map(\.name)
+        let features = Predict.features(of: try await Predict.newestVersion(of: model, client: client, key: viewer)).map(\.name)
         try narrator.check(features.count == header.count - 1, "the served model takes the \(features.count) features")
         let matrix = rows.map { row in features.map { Float(row[$0]?.double ?? 0) } }
 
@@ -173,8 +172,7 @@ struct DemoStory {
                                            body: .object(["reason": "demo: the canary is not better"]))
         let to = rolled["to_version"]?.int ?? -1
         _ = try await narrator.waitFor("the registry records the rollback", timeout: .seconds(60)) { () async throws -> Bool? in
-            let history = try await self.client.all(.training, "/v1/training/models/\(self.model)/aliases/history?alias=champion", key: viewer, limit: 1)
-            return history.first?["action"]?.string == "rollback" ? true : nil
+            try await self.lastChampionMove(key: viewer) == "rollback" ? true : nil
         }
         // Inference and monitoring learn of it from intellicore.models, like every consumer.
         let routes = try await narrator.waitFor("monitoring sees the champion back on v\(to) alone", timeout: .seconds(60)) { () async throws -> [JSONValue]? in
@@ -222,6 +220,12 @@ struct DemoStory {
         case .array(let items)?: return Dictionary(items.map { ($0["alias"]?.string ?? "", $0) }, uniquingKeysWith: { first, _ in first })
         default: return [:]
         }
+    }
+
+    /// How the registry last moved the champion (`gate`, `deploy`, `rollback`).
+    func lastChampionMove(key: String) async throws -> String? {
+        let history = try await client.all(.training, "/v1/training/models/\(model)/aliases/history?alias=champion", key: key, limit: 1)
+        return history.first?["action"]?.string
     }
 
     /// The model's aliases with their traffic policies, as monitoring knows them.

@@ -1,5 +1,7 @@
 import Foundation
 import IntelliCoreEvents
+import IntelliCoreEventBus
+import IntelliCoreKafka
 import Testing
 
 /// The dashboard in a real browser: headless Chromium (Debian's `chromium`, driven over the
@@ -20,7 +22,17 @@ struct DashboardBrowserTests {
         try await MonitoringServiceTests.register(stack, tenant: tenant, model: "churn")
         #expect(try await MonitoringServiceTests.waitForModels(port, key: viewer, count: 1))
         // Traffic that changes every half second: a varying number of answers, some slow, some
-        // failing (an error-rate alert), drifted inputs, and a training job's epochs.
+        // failing (an error-rate alert), drifted inputs, and a training job's epochs. One producer
+        // for all of it; a round that cannot be sent is recorded, never silently ends the traffic.
+        let producer = try env.producer()
+        let rounds = Shared(0), sendErrors = Shared([String]())
+        @Sendable func messages(_ events: [CloudEvent], _ topic: Topic) -> [KafkaProducerMessage] {
+            events.map { event in
+                var event = event
+                event.tenantId = tenant
+                return KafkaProducerMessage(event: event, topic: stack.topic(topic), key: event.subject)
+            }
+        }
         let traffic = Task { [stack] in
             var round = 0
             while !Task.isCancelled {
@@ -31,28 +43,37 @@ struct DashboardBrowserTests {
                                                   seconds: round % 3 == 0 ? 0.4 : 0.02)
                 }
                 answers += (0..<(round % 4 == 0 ? 12 : 0)).map { MonitoringServiceTests.failure("f-\(round)-\($0)", model: "churn", tenant: tenant) }
-                try await MonitoringServiceTests.send(stack, answers, topic: .predictionResults, tenant: tenant)
-                let inputs = try (0..<40).map {
-                    try MonitoringServiceTests.request("b-\(round)-\($0)", model: "churn", tenure: Float(50 + $0), spend: Float($0 * 5), plan: 2)
+                do {
+                    let inputs = try (0..<40).map {
+                        try MonitoringServiceTests.request("b-\(round)-\($0)", model: "churn", tenure: Float(50 + $0), spend: Float($0 * 5), plan: 2)
+                    }
+                    var batch = messages(answers, .predictionResults) + messages(inputs, .predictionRequests)
+                    if round <= 20 {
+                        let progress = ModelTrainingProgress(jobId: "job-dashboard", runId: "run-1", modelName: "churn", epoch: round, epochs: 20,
+                                                             metrics: ["loss": 1.0 / Double(round), "val_accuracy": 0.6 + Double(round) / 60])
+                        batch.append(KafkaProducerMessage(event: try CloudEvent(progress, source: "/it", subject: "job-dashboard", tenantId: tenant),
+                                                          topic: stack.topic(ModelTrainingProgress.topic), key: "job-dashboard"))
+                    }
+                    for result in try await producer.send(batch) { _ = try result.get() }
+                    rounds.update { $0 = round }
+                } catch {
+                    sendErrors.update { $0.append("round \(round): \(error)") }
                 }
-                try await MonitoringServiceTests.send(stack, inputs, topic: .predictionRequests, tenant: tenant)
-                if round <= 20 {
-                    try await stack.publish(ModelTrainingProgress(jobId: "job-dashboard", runId: "run-1", modelName: "churn", epoch: round, epochs: 20,
-                                                                  metrics: ["loss": 1.0 / Double(round), "val_accuracy": 0.6 + Double(round) / 60]),
-                                            key: "job-dashboard", tenant: tenant)
-                }
-                try await Task.sleep(for: .milliseconds(500))
+                try? await Task.sleep(for: .milliseconds(500))
             }
         }
         defer { traffic.cancel() }
         let screenshot = NSTemporaryDirectory() + "it-dashboard-\(port).png"
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Browser/dashboard_check.py").path
-        let browser = try ChildProcess(executable: "\(python)/bin/python", arguments: [script, "http://127.0.0.1:\(port)/dashboard#key=\(viewer)", screenshot, "30"],
+        let browser = try ChildProcess(executable: "\(python)/bin/python", arguments: [script, "http://127.0.0.1:\(port)/dashboard#key=\(viewer)", screenshot, "60"],
                                        environment: ProcessInfo.processInfo.environment,
                                        logPath: NSTemporaryDirectory() + "it-dashboard-\(port).log")
-        let finished = try await browser.waitForExit(timeout: .seconds(90))
+        let finished = try await browser.waitForExit(timeout: .seconds(120))
         traffic.cancel()
+        _ = await traffic.result
+        await producer.shutdown()
+        print("DashboardBrowserTests: \(rounds.value) rounds of traffic sent; send errors: \(sendErrors.value.prefix(5))")
         let output = browser.output
         #expect(finished && browser.exitedCleanly, "the browser check failed: \(output.suffix(2000))")
         let line = try #require(output.split(separator: "\n").last { $0.hasPrefix("{") }, "no reading: \(output.suffix(2000))")
@@ -63,7 +84,7 @@ struct DashboardBrowserTests {
         #expect((first["loaded_at"] as? Double) != nil && (first["loaded_at"] as? Double) == (second["loaded_at"] as? Double))
         #expect((second["updates"] as? Int ?? 0) > (first["updates"] as? Int ?? 0), "updates \(first["updates"] ?? "") → \(second["updates"] ?? "")")
         #expect((first["throughput"] as? String) != (second["throughput"] as? String) || (first["latency"] as? String) != (second["latency"] as? String),
-                "the rendered figures did not change")
+                "the rendered figures did not change in 60 s while \(rounds.value) rounds were sent (errors: \(sendErrors.value.prefix(3)))")
         #expect((second["connection"] as? String) == "live")
         #expect((second["models"] as? Int) == 1 && (second["drift_rows"] as? Int) == 3 && (second["jobs"] as? Int ?? 0) >= 1, "\(second)")
         #expect(FileManager.default.fileExists(atPath: screenshot))

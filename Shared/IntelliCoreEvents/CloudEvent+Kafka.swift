@@ -45,7 +45,7 @@ extension CloudEvent {
         func required(_ name: String) -> String {
             String(decoding: header(name) ?? [], as: UTF8.self)
         }
-        guard let time = EventCodec.parseTime(required(CloudEventHeader.time)) else {
+        guard let time = EventCodec.parseTime(bytes: header(CloudEventHeader.time) ?? []) else {
             throw EventError(.invalidAttribute, "ce_time is not an RFC 3339 timestamp")
         }
         self.init(

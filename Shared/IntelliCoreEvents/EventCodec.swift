@@ -39,11 +39,22 @@ public enum EventCodec {
         return decoder
     }
 
+    /// UTC with milliseconds: `2026-12-03T15:43:18.123Z`.
     public static func formatTime(_ date: Date) -> String {
-        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
+        RFC3339.format(date)
     }
 
     public static func parseTime(_ text: String) -> Date? {
+        RFC3339.parse(text.utf8) ?? parseTimeLeniently(text)
+    }
+
+    /// `parseTime` of a header's bytes, without making a `String` on the common path.
+    public static func parseTime(bytes: some Collection<UInt8>) -> Date? {
+        RFC3339.parse(bytes) ?? parseTimeLeniently(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// Forms the fast reader leaves out, as Foundation reads them.
+    private static func parseTimeLeniently(_ text: String) -> Date? {
         if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
         return try? Date.ISO8601FormatStyle().parse(text)
     }

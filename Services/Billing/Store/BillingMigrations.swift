@@ -86,5 +86,18 @@ enum BillingMigrations {
             );
             CREATE INDEX stored_datasets_by_tenant ON {schema}.stored_datasets (tenant_id, sealed_at)
             """),
+        Migration(version: 103, name: "byte-ordered ledger keys", sql: """
+            -- The ledger's keys are identifiers, never text for people: compared byte by byte
+            -- ("C"), not by the database's locale (strcoll was a visible share of PostgreSQL's
+            -- CPU per metered event). Rewrites both tables and their primary keys once.
+            ALTER TABLE {schema}.usage_events
+                ALTER COLUMN source_event_id TYPE text COLLATE "C",
+                ALTER COLUMN meter TYPE text COLLATE "C";
+            ALTER TABLE {schema}.usage_hourly
+                ALTER COLUMN tenant_id TYPE text COLLATE "C",
+                ALTER COLUMN meter TYPE text COLLATE "C",
+                ALTER COLUMN model_name TYPE text COLLATE "C",
+                ALTER COLUMN model_version TYPE text COLLATE "C"
+            """),
     ]
 }

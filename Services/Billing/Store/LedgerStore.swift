@@ -13,6 +13,8 @@ struct LedgerStore: Sendable {
 
     /// Inserts the records (a source event already in the ledger is skipped) and adds the new
     /// ones to the hourly aggregates, in two statements for the whole batch. Returns how many were new.
+    /// Quantities travel as the shortest decimal text of their `Double` (PostgreSQL's float8 to
+    /// numeric cast formats each one with printf).
     @discardableResult
     func record(_ records: [UsageRecord], on connection: PostgresConnection, logger: Logger) async throws -> Int {
         guard !records.isEmpty else { return 0 }
@@ -21,7 +23,7 @@ struct LedgerStore: Sendable {
                 INSERT INTO \(unescaped: events) (source_event_id, meter, tenant_id, model_name, model_version, quantity, occurred_at)
                 SELECT * FROM unnest(\(records.map(\.sourceEventId))::text[], \(records.map(\.meter.rawValue))::text[],
                                      \(records.map(\.tenantId))::text[], \(records.map(\.modelName))::text[], \(records.map(\.modelVersion))::text[],
-                                     \(records.map(\.quantity))::float8[]::numeric[], \(records.map(\.occurredAt))::timestamptz[])
+                                     \(records.map { String($0.quantity) })::numeric[], \(records.map(\.occurredAt))::timestamptz[])
                 ON CONFLICT (source_event_id, meter) DO NOTHING
                 RETURNING tenant_id, meter, model_name, model_version, quantity, occurred_at
             ), aggregated AS (

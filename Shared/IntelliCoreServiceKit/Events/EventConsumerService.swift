@@ -130,28 +130,29 @@ public struct EventConsumerService: Service {
     public func run() async throws {
         do {
             try consumer.subscribe(topics: topics)
-            // Batch modes fetch the next batch while the current one's transaction runs (the
-            // consumer polls on its own thread), so Kafka and PostgreSQL work at the same time.
-            // A prefetched batch that is never handled (shutdown) has no offsets stored: it is
-            // redelivered, and the handlers' deduplication makes that a no-op.
+            // Batch modes fetch and decode the next batch while the current one's transaction
+            // runs (the consumer polls on its own thread; envelopes and payloads are read in a
+            // task of their own), so Kafka, this service's decoding and PostgreSQL work at the
+            // same time. A prefetched batch that is never handled (shutdown) has no offsets
+            // stored: it is redelivered, and the handlers' deduplication makes that a no-op.
             let prefetching = transactions != .perEvent
-            var next: Task<[KafkaConsumerMessage], any Error>?
+            var next: Task<Polled, any Error>?
             defer { next?.cancel() }
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                let batch: [KafkaConsumerMessage]
+                let batch: Polled
                 if let pending = next {
                     next = nil
                     batch = try await pending.value
                 } else {
-                    batch = try await consumer.poll(maxMessages: batchSize, timeout: .milliseconds(100))
+                    batch = try await poll()
                 }
-                guard !batch.isEmpty else { continue }
+                guard !batch.records.isEmpty else { continue }
                 if prefetching {
-                    next = Task { [consumer, batchSize] in try await consumer.poll(maxMessages: batchSize, timeout: .milliseconds(100)) }
+                    next = Task { try await poll() }
                 }
                 let done = await handle(batch)
-                try consumer.storeOffsets(for: Array(batch.prefix(done)))
-                if done < batch.count { break }
+                try consumer.storeOffsets(for: Array(batch.records.prefix(done)))
+                if done < batch.records.count { break }
             }
             if let pending = next { _ = try? await pending.value } // never close the consumer under a running poll
         } catch {
@@ -162,19 +163,30 @@ public struct EventConsumerService: Service {
         logger.info("event consumer stopped", metadata: ["kafka.topics": "\(topics)", "consumer": "\(name)"])
     }
 
+    /// A polled batch and what each of its records asks for.
+    struct Polled: Sendable {
+        let records: [KafkaConsumerMessage]
+        let steps: [Step]
+    }
+
+    private func poll() async throws -> Polled {
+        let records = try await consumer.poll(maxMessages: batchSize, timeout: .milliseconds(100))
+        return Polled(records: records, steps: records.map(step(for:)))
+    }
+
     /// Handles a polled batch in units of work: each record alone (`.perEvent`) or the whole
     /// batch at once. Returns how many records are done: fewer than the batch only when shutdown
     /// interrupted a retry.
-    private func handle(_ batch: [KafkaConsumerMessage]) async -> Int {
-        guard transactions == .perEvent else { return await handleAsOne(batch[...]) }
-        for index in batch.indices where await handleAsOne(batch[index...index]) == 0 {
+    private func handle(_ batch: Polled) async -> Int {
+        guard transactions == .perEvent else { return await handleAsOne(batch.records[...], steps: batch.steps[...]) }
+        for index in batch.records.indices where await handleAsOne(batch.records[index...index], steps: batch.steps[index...index]) == 0 {
             return index
         }
-        return batch.count
+        return batch.records.count
     }
 
     /// What one record asks for, decided without any I/O.
-    enum Step {
+    enum Step: Sendable {
         case deadLetter(reason: String)
         case skip
         case handle(CloudEvent, EventHandlers.Prepared)
@@ -209,10 +221,10 @@ public struct EventConsumerService: Service {
     /// Handles `records` in one transaction with their inbox rows (and offsets, when kept in the
     /// database); returns their count, or 0 when shutdown interrupted a retry (nothing of them
     /// committed).
-    private func handleAsOne(_ records: ArraySlice<KafkaConsumerMessage>) async -> Int {
+    private func handleAsOne(_ records: ArraySlice<KafkaConsumerMessage>, steps: ArraySlice<Step>) async -> Int {
         var work: [(position: Int, event: CloudEvent, prepared: EventHandlers.Prepared)] = []
         for position in records.indices {
-            switch step(for: records[position]) {
+            switch steps[position] {
             case .skip:
                 skipped.increment()
             case .deadLetter(let reason):
@@ -227,11 +239,12 @@ public struct EventConsumerService: Service {
             let finished = await retrying(records[work.first?.position ?? records.startIndex]) {
                 do {
                     let (fresh, total) = try await client.withEventTransaction(publisher: publisher, logger: logger) { transaction in
+                        // Without an inbox every event reaches the handlers (they deduplicate);
+                        // with one, only the ids it claimed, each once.
                         let new = try await inbox?.claim(eventIds: work.map(\.event.id), on: transaction.connection, logger: logger)
-                            ?? Set(work.map(\.event.id))
-                        var pending = new
+                        var pending = new ?? []
                         var batches: [(type: String, items: [any Sendable])] = []
-                        for item in work where pending.remove(item.event.id) != nil {
+                        for item in work where new == nil || pending.remove(item.event.id) != nil {
                             switch item.prepared {
                             case .single(let run):
                                 do {
@@ -251,7 +264,7 @@ public struct EventConsumerService: Service {
                         }
                         for batch in batches { try await handlers.flush(batch.type, batch.items, transaction) }
                         try await offsets?.save(positions, on: transaction.connection, logger: logger)
-                        return (new.count, work.count)
+                        return (new?.count ?? work.count, work.count)
                     }
                     processed.increment(by: fresh)
                     duplicates.increment(by: total - fresh)

@@ -140,7 +140,7 @@ public struct OIPRequestDecoder {
                 case UInt8(ascii: "["): try walk(&decoder)
                 case UInt8(ascii: "\""): texts.append(try decoder.string())
                 case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"): throw .unsupported
-                default: floats.append(Float(try decoder.number()))
+                default: floats.append(try decoder.float())
                 }
             }
         }
@@ -225,21 +225,62 @@ public struct OIPRequestDecoder {
 
     /// A JSON number; exponent and fraction handled, precision that of Double.
     mutating func number() throws(Failure) -> Double {
+        try scanNumber().value
+    }
+
+    /// A JSON number as the `Float` nearest to its decimal value, exactly what `Float(String)`
+    /// gives for its text. The common case takes one multiplication in `Double` (at most 19
+    /// significant digits, a power of ten up to 10^22), whose error is under 2 units in the last
+    /// place; when that could put the value on the wrong side of a point halfway between two
+    /// floats (within 4 units), or the number is out of that range, the text is read by
+    /// `Float(String)` instead.
+    mutating func float() throws(Failure) -> Float {
+        let start = index
+        let scanned = try scanNumber()
+        let value = scanned.value
+        if scanned.exact, value.isFinite {
+            let nearest = Float(value)
+            if nearest.isFinite, nearest != 0 || scanned.zero {
+                let here = Double(nearest), margin = 4 * value.ulp
+                let above = (here + Double(nearest.nextUp)) / 2, below = (here + Double(nearest.nextDown)) / 2
+                if abs(value - above) > margin && abs(value - below) > margin { return nearest }
+            }
+        }
+        let text = String(decoding: bytes[start..<index], as: UTF8.self).trimmingPrefix { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" }
+        guard let parsed = Float(String(text)) else { throw .malformed("number out of range at byte \(start)") }
+        return parsed
+    }
+
+    /// The number's value in `Double`, and whether it came from an exact mantissa (at most 19
+    /// significant digits) and an exactly representable power of ten (10^-22...10^22).
+    private mutating func scanNumber() throws(Failure) -> (value: Double, exact: Bool, zero: Bool) {
         skipWhitespace()
         var negative = false
         if peek() == UInt8(ascii: "-") { negative = true; index += 1 }
         var mantissa: UInt64 = 0, digits = 0, exponent = 0
-        var sawDigit = false
+        var sawDigit = false, truncated = false
         while let byte = peek(), byte >= 48, byte <= 57 {
             sawDigit = true
-            if digits < 19 { mantissa = mantissa * 10 + UInt64(byte - 48); if mantissa > 0 { digits += 1 } } else { exponent += 1 }
+            if digits < 19 {
+                mantissa = mantissa * 10 + UInt64(byte - 48)
+                if mantissa > 0 { digits += 1 }
+            } else {
+                exponent += 1
+                truncated = truncated || byte != 48
+            }
             index += 1
         }
         if peek() == UInt8(ascii: ".") {
             index += 1
             while let byte = peek(), byte >= 48, byte <= 57 {
                 sawDigit = true
-                if digits < 19 { mantissa = mantissa * 10 + UInt64(byte - 48); exponent -= 1; if mantissa > 0 { digits += 1 } }
+                if digits < 19 {
+                    mantissa = mantissa * 10 + UInt64(byte - 48)
+                    exponent -= 1
+                    if mantissa > 0 { digits += 1 }
+                } else {
+                    truncated = truncated || byte != 48
+                }
                 index += 1
             }
         }
@@ -255,8 +296,13 @@ public struct OIPRequestDecoder {
             exponent += exponentNegative ? -value : value
         }
         var result = Double(mantissa)
-        if exponent != 0 { result *= Self.power10(exponent) }
-        return negative ? -result : result
+        let exactPower = exponent >= -22 && exponent <= 22
+        if exponent > 0 {
+            result *= exactPower ? Self.exactPowers[exponent] : Self.power10(exponent)
+        } else if exponent < 0 {
+            result = exactPower ? result / Self.exactPowers[-exponent] : result * Self.power10(exponent)
+        }
+        return (negative ? -result : result, !truncated && exactPower, mantissa == 0)
     }
 
     /// Exact powers of ten, built once: this runs for every number with a fraction.

@@ -96,3 +96,23 @@ public func machineBusySeconds() -> Double {
     guard fields.count >= 8 else { return 0 }
     return (fields[0] + fields[1] + fields[2] + fields[5] + fields[6] + fields[7]) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
+
+/// Runs `executable` to its end and returns what it printed on standard output (a peer's figures).
+public func runProcess(_ executable: String, _ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: output, as: UTF8.self)
+}
+
+/// User + system CPU seconds of this process's children that have ended (`getrusage`).
+public func childrenCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+}

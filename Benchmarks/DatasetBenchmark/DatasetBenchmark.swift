@@ -151,19 +151,6 @@ struct DatasetBenchmark {
         try FileManager.default.moveItem(atPath: path + ".tmp", toPath: path)
         return path
     }
-
-
-    static func runProcess(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: output, as: UTF8.self)
-    }
 }
 
 /// Samples a process's resident memory (`VmRSS`) every 20 ms on its own thread.

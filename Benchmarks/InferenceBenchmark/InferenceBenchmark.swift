@@ -12,7 +12,14 @@ import Logging
 /// End to end through Kafka against a running inference service (`./intellicore dev up`):
 /// registers a 32-64-64-2 MLP, produces N `PredictionRequested` at an offered rate, consumes
 /// every answer, and prints sustained predictions/s and request-to-result latency percentiles.
+///
+/// Payloads carry numbers as clients write them: by default full precision, the way Python's
+/// `json.dumps` writes float32 values widened to float64 (`0.10000000149011612`); `--short-numbers`
+/// writes 3 decimals instead. With `--backlog` and `--python`, a Python worker (confluent-kafka +
+/// numpy, `python_worker.py`) then drains the same requests on the same broker, and the ratio of
+/// the two drain rates is printed.
 ///   inference-benchmark [--requests 200000] [--rate 0 (as fast as possible)] [--rows 1] [--linger 5] [--backlog]
+///                       [--short-numbers] [--python PATH (the venv's python; backlog mode only)]
 ///                       [--service-pid PID] [--broker-pid PID] (CPU per prediction; --backlog pauses the service)
 ///                       [--bootstrap 127.0.0.1:19092] [--http http://127.0.0.1:19083]
 @main
@@ -46,7 +53,7 @@ struct InferenceBenchmark {
                                      source: "/bench", tenantId: "bench")] {
             try await producer.send(KafkaProducerMessage(event: event, topic: names[.models], key: model))
         }
-        guard try await waitUntilReady("\(options.http)/v2/models/\(model)/ready", apiKey: apiKey) else {
+        guard try await waitUntilReady("\(options.http)/v1/inference/models/\(model)/ready", apiKey: apiKey) else {
             report("inference did not load \(model) in 60 s; is ./intellicore dev up running?"); exit(1)
         }
 
@@ -59,7 +66,10 @@ struct InferenceBenchmark {
         // Built as text the way an outside producer would; Codable would take ~40 µs a request here.
         let template = try CloudEvent(PredictionRequested(id: "", modelName: model, inputs: []), source: "/bench", tenantId: "bench")
         let requests: [KafkaProducerMessage] = (0..<options.requests).map { i in
-            let values = (0..<32 * options.rows).map { _ in String((Double.random(in: -2...2, using: &generator) * 1000).rounded() / 1000) }
+            let values = (0..<32 * options.rows).map { _ -> String in
+                let value = Double.random(in: -2...2, using: &generator)
+                return options.shortNumbers ? String((value * 1000).rounded() / 1000) : "\(Double(Float(value)))"
+            }
             let json = "{\"id\":\"b\(i)\",\"model_name\":\"\(model)\",\"inputs\":[{\"name\":\"input\",\"shape\":[\(options.rows),32],"
                 + "\"datatype\":\"FP32\",\"data\":[\(values.joined(separator: ","))]}]}"
             var event = template
@@ -68,7 +78,10 @@ struct InferenceBenchmark {
             event.data = Array(json.utf8)
             return KafkaProducerMessage(event: event, topic: names[.predictionRequests], key: "entity-\(i)")
         }
-        report("model \(model): \(options.requests) requests of \(options.rows) row(s), offered \(options.rate == 0 ? "as fast as possible" : "\(options.rate)/s"), \(requests[0].value!.count)-byte payloads")
+        report("model \(model): \(options.requests) requests of \(options.rows) row(s), offered \(options.rate == 0 ? "as fast as possible" : "\(options.rate)/s"), \(requests[0].value!.count)-byte payloads (\(options.shortNumbers ? "3-decimal" : "full-precision") numbers)")
+        // Where this run's requests begin, for the Python peer that drains the same ones afterwards.
+        let requestPartitions = try await admin.topics()[names[.predictionRequests]] ?? 8
+        let starts = try await consumer.endOffsets((0..<requestPartitions).map { KafkaTopicPartition(topic: names[.predictionRequests], partition: Int32($0)) })
 
         if options.backlog && options.servicePid == nil {
             report("--backlog needs --service-pid (the inference service's process id)"); exit(2)
@@ -157,6 +170,11 @@ struct InferenceBenchmark {
                           answered, options.requests, failed, lastReceived - drainStart, Double(answered) / (lastReceived - drainStart),
                           Double(answered * options.rows) / (lastReceived - drainStart)))
             report(cpu.summary(per: answered))
+            if let python = options.python {
+                let rate = Double(answered) / (lastReceived - drainStart)
+                try await runPythonPeer(python, starts: starts, layers: artifact.layers, resultPartitions: resultPartitions, run: run,
+                                        inferenceRate: rate, options: options, admin: admin)
+            }
             await consumer.close()
             await producer.shutdown()
             return
@@ -179,6 +197,31 @@ struct InferenceBenchmark {
         report(line("answer produced → received by generator   ", backHop))
         await consumer.close()
         await producer.shutdown()
+    }
+
+    /// Drains the same requests with the Python worker on the same broker, answering on a topic of
+    /// its own, and prints its rate, its CPU per prediction and the ratio.
+    static func runPythonPeer(_ python: String, starts: [KafkaTopicPartition], layers: [DenseLayerSpec], resultPartitions: Int, run: UInt64,
+                              inferenceRate: Double, options: Options, admin: KafkaAdmin) async throws {
+        let names = TopicNames()
+        let results = "\(names[.predictionResults]).python-peer-\(run)"
+        try await admin.createTopics([KafkaTopicSpec(name: results, partitions: resultPartitions)])
+        let weights = NSTemporaryDirectory() + "inference-benchmark-\(run).json"
+        try JSONEncoder().encode(["layers": layers]).write(to: URL(fileURLWithPath: weights))
+        defer { try? FileManager.default.removeItem(atPath: weights) }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("python_worker.py").path
+        let cpuBefore = childrenCPUSeconds()
+        let output = try runProcess(python, [script, "--bootstrap", options.bootstrap, "--topic", names[.predictionRequests], "--results", results,
+                                             "--starts", starts.map { "\($0.partition):\($0.offset)" }.joined(separator: ","),
+                                             "--weights", weights, "--count", String(options.requests)])
+        let cpuSeconds = childrenCPUSeconds() - cpuBefore
+        guard let peer = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Double],
+              let processed = peer["processed"], let seconds = peer["seconds"], processed > 0, seconds > 0 else {
+            report("the Python worker failed: \(output.prefix(500))"); exit(1)
+        }
+        report(String(format: "Python worker (confluent-kafka + numpy, micro-batches of 512, no validation): drained %.0f in %.2f s = %.0f predictions/s, CPU per prediction %.1f µs",
+                      processed, seconds, processed / seconds, cpuSeconds / processed * 1e6))
+        report(String(format: "ratio inference / Python worker: %.2f×", inferenceRate / (processed / seconds)))
     }
 
     /// The JSON number after `key` in `bytes` (enough for the answers' `timings` object).
@@ -216,6 +259,10 @@ struct Options {
     var http = "http://127.0.0.1:19083"
     /// Produce everything with the service stopped, then measure how fast it drains the backlog.
     var backlog = false
+    /// Numbers with 3 decimals instead of full precision.
+    var shortNumbers = false
+    /// The Python interpreter for the peer worker (backlog mode).
+    var python: String?
     /// Processes whose CPU time is reported per prediction (and the service paused in backlog mode).
     var servicePid: pid_t?
     var brokerPid: pid_t?
@@ -224,6 +271,7 @@ struct Options {
         var iterator = arguments.makeIterator()
         while let flag = iterator.next() {
             if flag == "--backlog" { backlog = true; continue }
+            if flag == "--short-numbers" { shortNumbers = true; continue }
             let value = iterator.next() ?? ""
             switch flag {
             case "--service-pid": servicePid = pid_t(value)
@@ -234,6 +282,7 @@ struct Options {
             case "--linger": linger = Int(value) ?? linger
             case "--bootstrap": bootstrap = value
             case "--http": http = value
+            case "--python": python = value
             default: FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8)); exit(2)
             }
         }

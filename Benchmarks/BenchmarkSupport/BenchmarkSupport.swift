@@ -97,13 +97,15 @@ public func machineBusySeconds() -> Double {
     return (fields[0] + fields[1] + fields[2] + fields[5] + fields[6] + fields[7]) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
-/// Runs `executable` to its end and returns what it printed on standard output (a peer's figures).
-public func runProcess(_ executable: String, _ arguments: [String]) throws -> String {
+/// Runs `executable` to its end and returns what it printed on standard output (a peer's
+/// figures), and on standard error too when `errors` is set.
+public func runProcess(_ executable: String, _ arguments: [String], errors: Bool = false) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     let pipe = Pipe()
     process.standardOutput = pipe
+    if errors { process.standardError = pipe }
     try process.run()
     let output = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()

@@ -17,9 +17,11 @@ import Logging
 /// `json.dumps` writes float32 values widened to float64 (`0.10000000149011612`); `--short-numbers`
 /// writes 3 decimals instead. With `--backlog` and `--python`, a Python worker (confluent-kafka +
 /// numpy, `python_worker.py`) then drains the same requests on the same broker, and the ratio of
-/// the two drain rates is printed.
+/// the two drain rates is printed. A second, smaller backlog is then drained with the service's
+/// calls to the C library's allocation functions counted (uprobes through `perf probe`, root only).
 ///   inference-benchmark [--requests 200000] [--rate 0 (as fast as possible)] [--rows 1] [--linger 5] [--backlog]
 ///                       [--short-numbers] [--python PATH (the venv's python; backlog mode only)]
+///                       [--allocations 20000 (requests of a second drain with allocations counted by uprobes; 0: none)]
 ///                       [--service-pid PID] [--broker-pid PID] (CPU per prediction; --backlog pauses the service)
 ///                       [--bootstrap 127.0.0.1:19092] [--http http://127.0.0.1:19083]
 @main
@@ -65,19 +67,22 @@ struct InferenceBenchmark {
         // Requests prepared up front so producing measures the platform, not the benchmark.
         // Built as text the way an outside producer would; Codable would take ~40 µs a request here.
         let template = try CloudEvent(PredictionRequested(id: "", modelName: model, inputs: []), source: "/bench", tenantId: "bench")
-        let requests: [KafkaProducerMessage] = (0..<options.requests).map { i in
-            let values = (0..<32 * options.rows).map { _ -> String in
-                let value = Double.random(in: -2...2, using: &generator)
-                return options.shortNumbers ? String((value * 1000).rounded() / 1000) : "\(Double(Float(value)))"
+        func makeRequests(_ range: Range<Int>) -> [KafkaProducerMessage] {
+            range.map { i in
+                let values = (0..<32 * options.rows).map { _ -> String in
+                    let value = Double.random(in: -2...2, using: &generator)
+                    return options.shortNumbers ? String((value * 1000).rounded() / 1000) : "\(Double(Float(value)))"
+                }
+                let json = "{\"id\":\"b\(i)\",\"model_name\":\"\(model)\",\"inputs\":[{\"name\":\"input\",\"shape\":[\(options.rows),32],"
+                    + "\"datatype\":\"FP32\",\"data\":[\(values.joined(separator: ","))]}]}"
+                var event = template
+                event.id = "bench-\(i)-\(model)"
+                event.subject = "b\(i)"
+                event.data = Array(json.utf8)
+                return KafkaProducerMessage(event: event, topic: names[.predictionRequests], key: "entity-\(i)")
             }
-            let json = "{\"id\":\"b\(i)\",\"model_name\":\"\(model)\",\"inputs\":[{\"name\":\"input\",\"shape\":[\(options.rows),32],"
-                + "\"datatype\":\"FP32\",\"data\":[\(values.joined(separator: ","))]}]}"
-            var event = template
-            event.id = "bench-\(i)-\(model)"
-            event.subject = "b\(i)"
-            event.data = Array(json.utf8)
-            return KafkaProducerMessage(event: event, topic: names[.predictionRequests], key: "entity-\(i)")
         }
+        let requests = makeRequests(0..<options.requests)
         report("model \(model): \(options.requests) requests of \(options.rows) row(s), offered \(options.rate == 0 ? "as fast as possible" : "\(options.rate)/s"), \(requests[0].value!.count)-byte payloads (\(options.shortNumbers ? "3-decimal" : "full-precision") numbers)")
         // Where this run's requests begin, for the Python peer that drains the same ones afterwards.
         let requestPartitions = try await admin.topics()[names[.predictionRequests]] ?? 8
@@ -175,6 +180,10 @@ struct InferenceBenchmark {
                 try await runPythonPeer(python, starts: starts, layers: artifact.layers, resultPartitions: resultPartitions, run: run,
                                         inferenceRate: rate, options: options, admin: admin)
             }
+            if options.allocations > 0, let pid = options.servicePid {
+                let extra = makeRequests(options.requests..<(options.requests + options.allocations))
+                try await countAllocations(pid: pid, requests: extra, firstIndex: options.requests, producer: producer, consumer: consumer, options: options)
+            }
             await consumer.close()
             await producer.shutdown()
             return
@@ -224,6 +233,83 @@ struct InferenceBenchmark {
         report(String(format: "ratio inference / Python worker: %.2f×", inferenceRate / (processed / seconds)))
     }
 
+    /// Drains a second, smaller backlog with the service's allocations counted by uprobes on the
+    /// C library's allocation functions (`perf probe`, root only): a probe costs microseconds a
+    /// call, so this runs apart from the timed drain. Batches are counted from the service's
+    /// `intellicore_inference_batch_processing_seconds_count`.
+    static func countAllocations(pid: pid_t, requests: [KafkaProducerMessage], firstIndex: Int, producer: KafkaProducer,
+                                 consumer: KafkaConsumer, options: Options) async throws {
+        // Read to the end: /proc files report no size, and a sized read stops at the first page.
+        guard let maps = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/\(pid)/maps")).readToEnd()).flatMap({ $0 }).map({ String(decoding: $0, as: UTF8.self) }),
+              let libc = maps.split(separator: "\n").compactMap({ $0.split(separator: " ").last.map(String.init) }).first(where: { $0.contains("/libc.so") }) else {
+            report("allocations: not counted (the service's C library was not found in /proc/\(pid)/maps)"); return
+        }
+        var events: [String] = []
+        for function in ["malloc", "calloc", "realloc", "posix_memalign", "aligned_alloc"] {
+            let added = try runProcess("/usr/bin/env", ["perf", "probe", "-q", "-x", libc, "--add", "ic_\(function)=\(function)"], errors: true)
+            if added.contains("rror") || added.contains("not found") { continue }
+            events.append("probe_libc:ic_\(function)")
+        }
+        defer { _ = try? runProcess("/usr/bin/env", ["perf", "probe", "-q", "-d", "probe_libc:ic_*"], errors: true) }
+        guard !events.isEmpty else {
+            report("allocations: not counted (perf probe could not place uprobes on \(libc); it needs root and perf)"); return
+        }
+        let batchesBefore = try await batchCount(options.http)
+        kill(pid, SIGSTOP)
+        do {
+            for result in try await producer.send(requests) { _ = try result.get() }
+        } catch {
+            kill(pid, SIGCONT)
+            throw error
+        }
+        let output = NSTemporaryDirectory() + "inference-allocations-\(pid).csv"
+        let perf = Process()
+        perf.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        // Counts per 100 ms interval, summed afterwards: perf inherits a mask that blocks SIGINT
+        // from the spawning thread, so it is killed rather than asked to print a total.
+        perf.arguments = ["perf", "stat", "-I", "100", "-x", ",", "-o", output, "-e", events.joined(separator: ","), "-p", String(pid)]
+        try perf.run()
+        try await Task.sleep(for: .milliseconds(500)) // the probes are in place before the service runs again
+        kill(pid, SIGCONT)
+        var answered = 0
+        let deadline = ContinuousClock.now + .seconds(300)
+        while answered < requests.count && ContinuousClock.now < deadline {
+            for message in try await consumer.poll(maxMessages: 5000, timeout: .milliseconds(50)) {
+                guard let subject = message.headerString(named: CloudEventHeader.subject), subject.hasPrefix("b"),
+                      let index = Int(subject.dropFirst()), index >= firstIndex else { continue }
+                answered += 1
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300)) // the last interval is written
+        kill(perf.processIdentifier, SIGKILL)
+        perf.waitUntilExit()
+        let batches = try await batchCount(options.http) - batchesBefore
+        // Interval lines: time,count,unit,event,…
+        var perEvent: [String: Double] = [:]
+        for line in ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").split(separator: "\n") where !line.hasPrefix("#") {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard fields.count > 3, let value = Double(fields[1]) else { continue }
+            perEvent[String(fields[3]).replacingOccurrences(of: "probe_libc:ic_", with: ""), default: 0] += value
+        }
+        let counts = perEvent.sorted { $0.value > $1.value }.map { ($0.key, $0.value) }
+        try? FileManager.default.removeItem(atPath: output)
+        let total = counts.reduce(0) { $0 + $1.1 }
+        guard answered > 0, batches > 0, total > 0 else {
+            report("allocations: not counted (answered \(answered), batches \(batches), perf read \(counts))"); return
+        }
+        report(String(format: "allocations (uprobes on %@, %d requests, %.0f batches of %.0f on average): %.0f per batch, %.1f per prediction (%@)",
+                      (libc as NSString).lastPathComponent, answered, batches, Double(answered) / batches, total / batches, total / Double(answered),
+                      counts.map { String(format: "%@ %.0f", $0.0, $0.1) }.joined(separator: ", ")))
+    }
+
+    /// Batches the service has processed, from its Prometheus metrics.
+    static func batchCount(_ http: String) async throws -> Double {
+        let (data, _) = try await URLSession.shared.data(from: URL(string: "\(http)/metrics")!)
+        let line = String(decoding: data, as: UTF8.self).split(separator: "\n")
+            .first { $0.hasPrefix("intellicore_inference_batch_processing_seconds_count") }
+        return line.flatMap { $0.split(separator: " ").last.flatMap { Double($0) } } ?? 0
+    }
+
     /// The JSON number after `key` in `bytes` (enough for the answers' `timings` object).
     static func number(after key: String, in bytes: [UInt8]) -> Double? {
         let pattern = Array(key.utf8)
@@ -263,6 +349,8 @@ struct Options {
     var shortNumbers = false
     /// The Python interpreter for the peer worker (backlog mode).
     var python: String?
+    /// Requests of the allocation-count drain after the timed one (backlog mode; 0: none).
+    var allocations = 20_000
     /// Processes whose CPU time is reported per prediction (and the service paused in backlog mode).
     var servicePid: pid_t?
     var brokerPid: pid_t?
@@ -283,6 +371,7 @@ struct Options {
             case "--bootstrap": bootstrap = value
             case "--http": http = value
             case "--python": python = value
+            case "--allocations": allocations = Int(value) ?? allocations
             default: FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8)); exit(2)
             }
         }

@@ -4,13 +4,20 @@ import Crypto
 public enum ContentDigest {
     /// The hex of the first `byteCount` bytes (at most 32) of the SHA-256 of `bytes`.
     public static func sha256Hex(of bytes: UnsafeRawBufferPointer, byteCount: Int = 32) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(2 * byteCount)
-        for byte in SHA256.hash(data: bytes).prefix(byteCount) {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 15)])
+        // Written straight into the string's storage: this runs for every request the result
+        // cache looks up, and the lookup table and byte array it once built were two allocations.
+        let digest = SHA256.hash(data: bytes)
+        let count = min(byteCount, SHA256.byteCount)
+        return digest.withUnsafeBytes { raw in
+            String(unsafeUninitializedCapacity: 2 * count) { text in
+                for index in 0..<count {
+                    let byte = raw[index]
+                    let high = byte >> 4, low = byte & 15
+                    text[2 * index] = high < 10 ? 0x30 + high : 0x57 + high
+                    text[2 * index + 1] = low < 10 ? 0x30 + low : 0x57 + low
+                }
+                return 2 * count
+            }
         }
-        return String(decoding: hex, as: UTF8.self)
     }
 }

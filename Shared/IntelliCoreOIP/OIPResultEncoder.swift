@@ -61,8 +61,21 @@ public struct OIPResultEncoder {
         bytes.append(UInt8(ascii: "\""))
     }
 
+    /// Decimal digits written in place (no `String` per number).
     mutating func integer(_ value: Int) {
-        bytes.append(contentsOf: String(value).utf8)
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[count] = UInt8(truncatingIfNeeded: 0x30 + magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            for index in stride(from: count - 1, through: 0, by: -1) { bytes.append(buffer[index]) }
+        }
     }
 
     mutating func float(_ value: Float) {
@@ -70,8 +83,22 @@ public struct OIPResultEncoder {
         bytes.append(contentsOf: value.description.utf8)
     }
 
+    /// Timings, to the microsecond, written in place: `0.000123`, `1.5`. Values past a billion
+    /// seconds (never a timing) are written in full.
     mutating func double(_ value: Double) {
         guard value.isFinite else { bytes.append(contentsOf: "0".utf8); return }
-        bytes.append(contentsOf: value.description.utf8)
+        guard abs(value) < 1e9 else { bytes.append(contentsOf: value.description.utf8); return }
+        let micros = Int((abs(value) * 1e6).rounded())
+        if value < 0 && micros > 0 { bytes.append(UInt8(ascii: "-")) }
+        integer(micros / 1_000_000)
+        var fraction = micros % 1_000_000
+        bytes.append(UInt8(ascii: "."))
+        guard fraction > 0 else { bytes.append(UInt8(ascii: "0")); return }
+        var divisor = 100_000
+        while fraction > 0 {
+            bytes.append(UInt8(truncatingIfNeeded: 0x30 + fraction / divisor))
+            fraction %= divisor
+            divisor /= 10
+        }
     }
 }

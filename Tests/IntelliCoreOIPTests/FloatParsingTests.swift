@@ -95,3 +95,34 @@ struct FloatParsingTests {
         #expect(try Self.decoded("1e-50") == Float("1e-50"))
     }
 }
+
+/// The answer encoder writes integers and timings in place; what it writes reads back.
+struct AnswerNumberTests {
+    static func written(_ write: (inout OIPResultEncoder) -> Void) -> String {
+        var encoder = OIPResultEncoder()
+        write(&encoder)
+        return String(decoding: encoder.bytes, as: UTF8.self)
+    }
+
+    @Test(arguments: [0, 1, 9, 10, 42, 1_000_000, -7, Int.max, Int.min])
+    func integersAreWrittenAsDescriptionWritesThem(value: Int) {
+        #expect(Self.written { $0.integer(value) } == String(value))
+    }
+
+    @Test func timingsKeepTheMicrosecond() {
+        #expect(Self.written { $0.double(0.002) } == "0.002")
+        #expect(Self.written { $0.double(0.000123) } == "0.000123")
+        #expect(Self.written { $0.double(1.5) } == "1.5")
+        #expect(Self.written { $0.double(0) } == "0.0")
+        #expect(Self.written { $0.double(-0.25) } == "-0.25")
+        #expect(Self.written { $0.double(12.0000004) } == "12.0")
+        #expect(Self.written { $0.double(.nan) } == "0")
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<10_000 {
+            let value = Double.random(in: -100...100, using: &generator)
+            let text = Self.written { $0.double(value) }
+            let read = try? #require(Double(text))
+            #expect(read.map { abs($0 - value) <= 0.000_000_5 + 1e-12 } == true, "\(value) → \(text)")
+        }
+    }
+}

@@ -4,14 +4,15 @@
 public struct OIPResultEncoder {
     private(set) var bytes: [UInt8] = []
 
-    init() {
-        bytes.reserveCapacity(256)
+    init(capacity: Int = 256) {
+        bytes.reserveCapacity(capacity)
     }
 
     public static func completed(id: String, model: String, version: Int, outputName: String, rows: Int, columns: Int,
                           values: UnsafeBufferPointer<Float>, shadow: Bool, queueSeconds: Double, computeSeconds: Double,
                           totalSeconds: Double) -> [UInt8] {
-        var encoder = OIPResultEncoder()
+        // Sized once: the fixed text (~190 bytes), the names, and up to 16 bytes a value.
+        var encoder = OIPResultEncoder(capacity: 224 + id.utf8.count + model.utf8.count + outputName.utf8.count + 16 * values.count)
         encoder.raw("{\"id\":"); encoder.string(id)
         encoder.raw(",\"model_name\":"); encoder.string(model)
         encoder.raw(",\"model_version\":\""); encoder.integer(version)

@@ -94,8 +94,11 @@ struct AnswerEncoder: Sendable {
     private func message(for request: PredictionRequest, completed: Bool, shadow: Bool, protobuf: Bool, shared: SharedHeaders,
                          body: [UInt8]) -> KafkaProducerMessage {
         // Deterministic: a batch redone after a crash re-emits the same ce_id, which consumers dedupe.
-        var answerId = request.eventId
-        answerId.append(contentsOf: shadow ? SharedHeaders.shadowSuffix : SharedHeaders.resultSuffix)
+        let suffix = shadow ? SharedHeaders.shadowSuffix : SharedHeaders.resultSuffix
+        var answerId: [UInt8] = []
+        answerId.reserveCapacity(request.eventId.count + suffix.count) // one allocation, no regrowth
+        answerId.append(contentsOf: request.eventId)
+        answerId.append(contentsOf: suffix)
         let id = Array(request.id.utf8)
         var headers: [KafkaHeader] = []
         headers.reserveCapacity(8)

@@ -4,8 +4,8 @@ import IntelliCoreOIP
 /// One `PredictionRequested` record of a batch, complete once decoded: what its answers carry
 /// back, and the outcome so far. Stages after decoding only ever set `failure`.
 struct PredictionRequest {
-    /// The request's `ce_id` bytes: the answers' ids are built from them.
-    let eventId: [UInt8]
+    /// The request's `ce_id` bytes, a slice of the record's headers: the answers' ids are built from them.
+    let eventId: ArraySlice<UInt8>
     /// The `ce_tenantid` header value, passed on to the answers as it came.
     let tenantHeader: [UInt8]?
     /// The record key (the entity): the answers' key too, so one entity's answers share a

@@ -67,7 +67,7 @@ struct RequestDecoder {
     }
 
     private func request(from message: KafkaConsumerMessage, batchStart: Double) -> PredictionRequest {
-        let eventId = message.header(named: CloudEventHeader.id) ?? []
+        let eventId = message.headerBytes(named: CloudEventHeader.id) ?? []
         let protobuf = message.header(named: CloudEventHeader.contentType, hasPrefix: OIPProtobuf.contentType)
         let value = message.value ?? []
         var body: OIPRequest?
@@ -82,11 +82,13 @@ struct RequestDecoder {
                                             version: nil)
             }
         }
-        let fallbackId = message.headerString(named: CloudEventHeader.subject) ?? String(decoding: eventId, as: UTF8.self)
+        // The request id is the body's; the record's subject (or ce_id) only when the body has none.
+        var id = body?.id ?? ""
+        if id.isEmpty { id = message.headerString(named: CloudEventHeader.subject) ?? String(decoding: eventId, as: UTF8.self) }
         return PredictionRequest(
             eventId: eventId, tenantHeader: message.header(named: CloudEventHeader.tenantId), key: message.key,
             received: message.timestampMilliseconds.map { Double($0) / 1000 } ?? batchStart, protobuf: protobuf,
-            id: body.map { $0.id.isEmpty ? fallbackId : $0.id } ?? fallbackId, model: body?.modelName, body: body,
+            id: id, model: body?.modelName, body: body,
             reply: reply(of: message), failure: failure)
     }
 

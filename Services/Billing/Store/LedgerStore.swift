@@ -13,6 +13,9 @@ struct LedgerStore: Sendable {
 
     /// Inserts the records (a source event already in the ledger is skipped) and adds the new
     /// ones to the hourly aggregates, in two statements for the whole batch. Returns how many were new.
+    /// The aggregate rows are locked in one order (ORDER BY), so the transactions of two billing
+    /// instances (each with its own partitions, often the same tenants) wait on each other
+    /// instead of deadlocking.
     /// Quantities travel as the shortest decimal text of their `Double` (PostgreSQL's float8 to
     /// numeric cast formats each one with printf).
     @discardableResult
@@ -29,7 +32,7 @@ struct LedgerStore: Sendable {
             ), aggregated AS (
                 INSERT INTO \(unescaped: hourly) (tenant_id, meter, hour, model_name, model_version, quantity)
                 SELECT tenant_id, meter, date_trunc('hour', occurred_at AT TIME ZONE 'UTC'), model_name, model_version, sum(quantity)
-                FROM inserted GROUP BY 1, 2, 3, 4, 5
+                FROM inserted GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
                 ON CONFLICT (tenant_id, meter, hour, model_name, model_version)
                 DO UPDATE SET quantity = \(unescaped: hourly).quantity + excluded.quantity
                 RETURNING 1

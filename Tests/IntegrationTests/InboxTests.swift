@@ -2,7 +2,7 @@ import IntelliCorePostgres
 import PostgresNIO
 import Testing
 
-@Suite(.serialized, .timeLimit(.minutes(2)))
+@Suite(.serialized, .timeLimit(.minutes(4)))
 struct InboxTests {
     @Test func redeliveredEventIsANoOp() async throws {
         let env = try IntegrationEnvironment.load()

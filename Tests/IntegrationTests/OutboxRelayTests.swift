@@ -6,7 +6,7 @@ import IntelliCorePostgres
 import PostgresNIO
 import Testing
 
-@Suite(.serialized, .timeLimit(.minutes(3)))
+@Suite(.serialized, .timeLimit(.minutes(6)))
 struct OutboxRelayTests {
     /// Committed rows are published exactly (deduped by ce_id), rolled-back ones never, in order
     /// per key, although the first relay is stopped in the middle and a second one takes over.

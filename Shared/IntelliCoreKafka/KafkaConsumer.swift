@@ -130,33 +130,9 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Commits stored offsets, leaves the group and frees the client. Safe to call twice.
-    ///
-    /// librdkafka's close waits for the group coordinator, and a close that arrives while the
-    /// consumer is still joining waits for the join — more than a minute on a busy local broker.
-    /// After `timeout` this returns anyway (logged) and lets the close finish on the consumer's
-    /// thread, so a service still stops within its grace period; offsets it could not commit are
-    /// read again by the next owner, as at-least-once allows.
-    public func close(timeout: Duration = .seconds(10)) async {
+    public func close() async {
         guard closed.setOnce() else { return }
-        let closing = Task { [thread, client, queue, logger] in
-            _ = try? await thread.run { client.closeConsumer(queue: queue, logger: logger) }
-            thread.shutdown()
-        }
-        let finished: Bool = await withCheckedContinuation { continuation in
-            let answered = AtomicFlag()
-            let timer = Task {
-                try? await Task.sleep(for: timeout)
-                if answered.setOnce() { continuation.resume(returning: false) }
-            }
-            Task {
-                await closing.value
-                if answered.setOnce() { continuation.resume(returning: true) }
-                timer.cancel()
-            }
-        }
-        if !finished {
-            logger.warning("consumer close still waiting on the group coordinator; going on without it",
-                           metadata: ["timeout": "\(timeout)"])
-        }
+        _ = try? await thread.run { [client, queue, logger] in client.closeConsumer(queue: queue, logger: logger) }
+        thread.shutdown()
     }
 }

@@ -59,7 +59,7 @@ struct DashboardBrowserTests {
                 } catch {
                     sendErrors.update { $0.append("round \(round): \(error)") }
                 }
-                try? await Task.sleep(for: .milliseconds(500))
+                try? await Task.sleep(for: .milliseconds(500)) // pacing: a new round of traffic every half second, not a wait for an effect
             }
         }
         defer { traffic.cancel() }

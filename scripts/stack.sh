@@ -113,7 +113,7 @@ start_postgres() {
   log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
   as_postgres touch "$PG_LOG"
   as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 start \
-    -o "-p $PG_PORT -k $PG_RUN -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off -c synchronous_commit=off" >/dev/null \
+    -o "-p $PG_PORT -k $PG_RUN -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c wal_init_zero=off -c wal_buffers=32MB" >/dev/null \
     || die "PostgreSQL did not start; see $PG_LOG"
   if ! PGPASSWORD=intellicore psql -h 127.0.0.1 -p "$PG_PORT" -U intellicore -d postgres -tAc \
        "select 1 from pg_database where datname='intellicore'" | grep -q 1; then

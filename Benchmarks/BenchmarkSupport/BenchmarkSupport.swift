@@ -55,16 +55,31 @@ public func elapsedSeconds(since start: ContinuousClock.Instant) -> Double {
 public struct CPUAccount {
     let processes: [(name: String, pid: pid_t)]
     let start: [Double?]
+    /// Commands whose processes are summed into one figure, found again at `summary`, so that
+    /// processes started in between count too (PostgreSQL starts a backend per new connection).
+    /// A process that exited in between is missed.
+    let commands: [(command: String, start: [pid_t: Double])]
 
-    public init(processes: [(String, pid_t?)]) {
+    public init(processes: [(String, pid_t?)], commands: [String] = []) {
         self.processes = processes.compactMap { name, pid in pid.map { (name, $0) } }
         start = self.processes.map { Self.cpuSeconds($0.pid) }
+        self.commands = commands.map { command in
+            (command, Dictionary(Self.processes(named: command).compactMap { pid in Self.cpuSeconds(pid).map { (pid, $0) } },
+                                 uniquingKeysWith: { first, _ in first }))
+        }
     }
 
     public func summary(per count: Int, unit: String = "prediction") -> String {
-        let parts = zip(processes, start).compactMap { process, before -> String? in
-            guard let before, let after = Self.cpuSeconds(process.pid), count > 0 else { return nil }
+        guard count > 0 else { return "CPU per \(unit): (nothing counted)" }
+        var parts = zip(processes, start).compactMap { process, before -> String? in
+            guard let before, let after = Self.cpuSeconds(process.pid) else { return nil }
             return String(format: "%@ %.1f µs", process.name, (after - before) / Double(count) * 1e6)
+        }
+        for (command, before) in commands {
+            let seconds = Self.processes(named: command).reduce(0.0) { sum, pid in
+                sum + (Self.cpuSeconds(pid).map { $0 - (before[pid] ?? 0) } ?? 0)
+            }
+            parts.append(String(format: "%@ (all processes) %.1f µs", command, seconds / Double(count) * 1e6))
         }
         return "CPU per \(unit): " + (parts.isEmpty ? "(no process ids given)" : parts.joined(separator: ", "))
     }

@@ -57,9 +57,8 @@ struct BillingBenchmark {
         let settings = PostgresSettings(host: "127.0.0.1", port: Int(options["--postgres-port"] ?? "") ?? 19432, username: "intellicore",
                                         password: "intellicore", database: "intellicore", maximumConnections: 1)
         let client = settings.makeClient(logger: logger)
-        let postgresPids = CPUAccount.processes(named: "postgres")
-        let cpu = CPUAccount(processes: [("billing", billingPid), ("broker", options["--broker-pid"].flatMap { pid_t($0) })]
-                             + postgresPids.map { ("postgres", Optional($0)) })
+        let cpu = CPUAccount(processes: [("billing", billingPid), ("broker", options["--broker-pid"].flatMap { pid_t($0) })],
+                             commands: ["postgres"])
         let machineBefore = machineBusySeconds()
         let clock = ContinuousClock.now
         kill(billingPid, SIGCONT)
@@ -78,18 +77,7 @@ struct BillingBenchmark {
         let busy = machineBusySeconds() - machineBefore
         report(String(format: "billing metered %d answers in %.2f s = %.0f events/s (ledger rows, hourly aggregates and offsets per transaction)",
                       events, seconds, Double(events) / seconds))
-        report("  " + summarise(cpu.summary(per: events, unit: "event")))
+        report("  " + cpu.summary(per: events, unit: "event"))
         report(String(format: "  machine: %.2f of %d cores busy on average during the drain", busy / seconds, ProcessInfo.processInfo.activeProcessorCount))
-    }
-
-    /// Sums the per-process `postgres` entries into one.
-    static func summarise(_ line: String) -> String {
-        var postgres = 0.0
-        var others: [String] = []
-        let parts = line.replacingOccurrences(of: "CPU per event: ", with: "").components(separatedBy: ", ")
-        for part in parts {
-            if part.hasPrefix("postgres "), let value = Double(part.dropFirst(9).replacingOccurrences(of: " µs", with: "")) { postgres += value } else { others.append(part) }
-        }
-        return "CPU per event: " + (others + [String(format: "postgres (all backends) %.1f µs", postgres)]).joined(separator: ", ")
     }
 }

@@ -175,4 +175,100 @@ struct EventConsumerServiceTests {
         }
         await producer.shutdown()
     }
+
+    static let ledger = Migration(version: 100, name: "ledger", sql: """
+        CREATE TABLE {schema}.ledger (event_id text PRIMARY KEY, tenant text NOT NULL);
+        CREATE TABLE {schema}.totals (name text PRIMARY KEY, events bigint NOT NULL);
+        INSERT INTO {schema}.totals VALUES ('all', 0)
+        """)
+
+    /// `.pipelined` keeps two batches in flight: each batch's rows go in (first stage) beside
+    /// the previous batch's transaction, and a shared total is updated (completion) once the
+    /// previous batch committed. Through re-sent events (the same `ce_id` in the next batch, in
+    /// flight at the same time), a poison record and completions that fail now and then (the
+    /// failed batch and the one after it are redone), the end state is exact: every event once,
+    /// the total equal to the rows, completions committed in batch order, offsets at the end.
+    @Test func pipelinedBatchesCommitInOrderAndExactlyOnceThroughFailures() async throws {
+        let env = try IntegrationEnvironment.load()
+        let topic = try await env.topic("pipelined", partitions: 1)
+        let deadLetterTopic = try await env.topic("deadletter", partitions: 1)
+        let producer = try env.producer()
+        let distinct = 3000
+        var records: [KafkaProducerMessage] = []
+        var resend: [(due: Int, record: KafkaProducerMessage)] = []
+        for index in 0..<distinct {
+            let id = UUID().uuidString
+            records.append(try Self.tenant("t-\(index)", topic: topic, eventId: id))
+            // Every 7th event is sent again 1–60 events later: often in the next batch.
+            if index % 7 == 3 { resend.append((index + 1 + index % 60, try Self.tenant("t-\(index)", topic: topic, eventId: id))) }
+            records += resend.filter { $0.due == index }.map(\.record)
+            if index == 1500 { records.append(KafkaProducerMessage(topic: topic, key: "garbage", value: Array("not an event".utf8))) }
+        }
+        records += resend.filter { $0.due >= distinct }.map(\.record)
+        for result in try await producer.send(records) { _ = try result.get() }
+        let sent = Int64(records.count)
+        let group = IntegrationEnvironment.unique("it-pipelined")
+
+        try await env.withSchema("pipelined", migrations: Migration.platform + [Self.ledger]) { client, schema in
+            let ledger = schema.qualified("ledger"), totals = schema.qualified("totals")
+            let completions = Shared(0), failures = Shared(0)
+            // The highest event index of each committed completion: re-sent events come after
+            // their originals, so in batch order these never decrease.
+            let committed = Shared<[Int]>([])
+            var handlers = EventHandlers()
+            handlers.onBatch(TenantCreated.self, read: { event in
+                (id: event.id, tenant: try event.decode(as: TenantCreated.self).tenantId)
+            }, stage: { items, transaction in
+                let rows = try await transaction.connection.query("""
+                    WITH new AS (
+                        INSERT INTO \(unescaped: ledger) (event_id, tenant)
+                        SELECT * FROM unnest(\(items.map(\.id))::text[], \(items.map(\.tenant))::text[])
+                        ON CONFLICT (event_id) DO NOTHING RETURNING 1
+                    ) SELECT count(*) FROM new
+                    """, logger: transaction.logger)
+                var new = 0
+                for try await count in rows.decode(Int.self) { new = count }
+                return (new: new, last: items.compactMap { Int($0.tenant.dropFirst(2)) }.max() ?? -1)
+            }, complete: { staged, transaction in
+                // A transient failure in every 9th completion, five times in all.
+                let attempt = completions.update { $0 += 1; return $0 }
+                if attempt % 9 == 0, failures.update({ failed in
+                    guard failed < 5 else { return false }
+                    failed += 1
+                    return true
+                }) { throw CancellationError() }
+                try await transaction.connection.query("UPDATE \(unescaped: totals) SET events = events + \(staged.new)", logger: transaction.logger)
+                transaction.afterCommit { committed.update { $0.append(staged.last) } }
+            })
+            let service = try EventConsumerService(
+                name: "it.pipelined", consumer: .init(bootstrapServers: env.kafkaBootstrap, groupId: group), topics: [topic],
+                handlers: handlers, transactions: .pipelined, client: client, schema: schema, publisher: env.publisher(schema),
+                deadLetters: DeadLetterPublisher(producer: producer, topic: deadLetterTopic, service: "it"), batchSize: 50,
+                deduplication: .handlers, logger: env.logger)
+            let task = Task { try await service.run() }
+            func stored() async throws -> Int64? {
+                try await ConsumerOffsetStore(schema: schema, group: group)
+                    .load([(topic: topic, partition: 0)], client: client, logger: env.logger).first?.nextOffset
+            }
+            let caughtUp = try await eventually(timeout: .seconds(90)) { try await stored() == sent }
+            let offset = try await stored()
+            #expect(caughtUp, "stored offset \(String(describing: offset)) of \(sent)")
+            let dead = try await env.readAll(deadLetterTopic, partitions: 1, count: 1)
+            task.cancel()
+            _ = try? await task.value
+
+            let rows = try await client.query("""
+                SELECT (SELECT count(*) FROM \(unescaped: ledger)), (SELECT events FROM \(unescaped: totals))
+                """, logger: env.logger)
+            var counts = (-1, -1)
+            for try await row in rows.decode((Int, Int).self) { counts = row }
+            print("EventConsumerServiceTests: \(sent) records, ledger \(counts.0), total \(counts.1), "
+                  + "\(committed.value.count) completions committed, \(failures.value) failed on purpose")
+            #expect(counts.0 == distinct && counts.1 == distinct, "every event once in the ledger and in the total")
+            #expect(failures.value == 5, "the redo path ran")
+            #expect(committed.value == committed.value.sorted(), "completions committed in batch order")
+            #expect(dead.count == 1 && dead.first?.headers.string(named: DeadLetterHeader.error)?.contains("undecodable event envelope") == true)
+        }
+        await producer.shutdown()
+    }
 }

@@ -58,6 +58,14 @@ public struct EventConsumerService: Service {
         /// One transaction per polled batch that also stores the consumer's offsets; on every
         /// assignment the consumer starts from them (Kafka's own commits are then informational).
         case perBatchWithOffsets
+        /// As `perBatchWithOffsets`, with two transactions in flight: a batch's first stage
+        /// (`EventHandlers.onBatch(_:read:stage:complete:)`) runs while the previous batch's
+        /// transaction finishes, on another connection; its completion and offsets wait until
+        /// the previous batch committed, and it commits only after it. When a batch fails, the
+        /// one after it rolls back too and both are redone one at a time, so effects and offsets
+        /// still commit in batch order. For high-rate topics whose database work is the
+        /// bottleneck (billing's ledger).
+        case pipelined
     }
 
     /// The inbox consumer name: `<service>.<purpose>`.
@@ -79,6 +87,7 @@ public struct EventConsumerService: Service {
     private let skipped: Counter
     private let deadLettered: Counter
     private let retried: Counter
+    private let redone: Counter
 
     /// Who makes a redelivered event a no-op.
     public enum Deduplication: Sendable, Equatable {
@@ -100,11 +109,12 @@ public struct EventConsumerService: Service {
                 transactions: Transactions, client: PostgresClient, schema: SchemaName, publisher: EventPublisher,
                 deadLetters: DeadLetterPublisher, batchSize: Int = 500, deduplication: Deduplication = .inbox, logger: Logger) throws {
         var positioner: KafkaConsumer.AssignmentPositioner?
-        if transactions == .perBatchWithOffsets, let group = configuration.groupId {
+        let storesOffsets = transactions == .perBatchWithOffsets || transactions == .pipelined
+        if storesOffsets, let group = configuration.groupId {
             let store = ConsumerOffsetStore(schema: schema, group: group)
             offsets = store
             positioner = DatabaseOffsetPositioner(store: store, client: client, logger: logger).positioner
-        } else if transactions == .perBatchWithOffsets {
+        } else if storesOffsets {
             throw KafkaError(.subscription, "offsets kept in the database belong to a consumer group; set a group id")
         } else {
             offsets = nil
@@ -121,6 +131,7 @@ public struct EventConsumerService: Service {
         self.batchSize = batchSize
         self.logger = logger
         processed = Counter(label: "intellicore_events_processed_total", dimensions: [("consumer", name)])
+        redone = Counter(label: "intellicore_event_batches_redone_total", dimensions: [("consumer", name)])
         duplicates = Counter(label: "intellicore_events_duplicates_total", dimensions: [("consumer", name)])
         skipped = Counter(label: "intellicore_events_skipped_total", dimensions: [("consumer", name)])
         deadLettered = Counter(label: "intellicore_events_deadlettered_total", dimensions: [("consumer", name)])
@@ -130,6 +141,20 @@ public struct EventConsumerService: Service {
     public func run() async throws {
         do {
             try consumer.subscribe(topics: topics)
+            if transactions == .pipelined {
+                try await runPipelined()
+            } else {
+                try await runOneAtATime()
+            }
+        } catch {
+            await consumer.close()
+            throw error
+        }
+        await consumer.close()
+        logger.info("event consumer stopped", metadata: ["kafka.topics": "\(topics)", "consumer": "\(name)"])
+    }
+
+    private func runOneAtATime() async throws {
             // Batch modes fetch and decode the next batch while the current one's transaction
             // runs (the consumer polls on its own thread; envelopes and payloads are read in a
             // task of their own), so Kafka, this service's decoding and PostgreSQL work at the
@@ -155,12 +180,84 @@ public struct EventConsumerService: Service {
                 if done < batch.records.count { break }
             }
             if let pending = next { _ = try? await pending.value } // never close the consumer under a running poll
-        } catch {
-            await consumer.close()
-            throw error
+    }
+
+    /// A batch whose transaction may still be running, and how it ended.
+    private struct Flight {
+        let batch: Polled
+        let landing: Task<Landing, Never>
+    }
+
+    /// How a pipelined batch ended: committed, or rolled back with its steps left to redo (dead
+    /// letters already sent are marked done).
+    enum Landing: Sendable {
+        case committed
+        case failed(steps: [Step])
+
+        var committed: Bool {
+            if case .committed = self { return true }
+            return false
         }
-        await consumer.close()
-        logger.info("event consumer stopped", metadata: ["kafka.topics": "\(topics)", "consumer": "\(name)"])
+    }
+
+    /// `.pipelined`: polls and decodes batch n+1 while batch n's transaction runs beside batch
+    /// n-1's. A batch's offsets are stored in Kafka (informational; the database's are the ones
+    /// that count) once it committed, in batch order.
+    private func runPipelined() async throws {
+        var next: Task<Polled, any Error>?
+        defer { next?.cancel() }
+        var flight: Flight?
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let batch: Polled
+            if let pending = next {
+                next = nil
+                batch = try await pending.value
+            } else {
+                batch = try await poll()
+            }
+            guard !batch.records.isEmpty else {
+                // Nothing new: land the batch in flight rather than keep it open.
+                if let pending = flight {
+                    flight = nil
+                    guard try await land([pending]) else { break }
+                }
+                continue
+            }
+            next = Task { try await poll() }
+            let previous = flight?.landing
+            let current = Flight(batch: batch, landing: Task { await handleOverlapping(batch, after: previous) })
+            if let pending = flight {
+                flight = nil
+                if await pending.landing.value.committed {
+                    try consumer.storeOffsets(for: pending.batch.records)
+                } else {
+                    // The current batch waits for the failed one and rolls back: redo both, in order.
+                    guard try await land([pending, current]) else { break }
+                    continue
+                }
+            }
+            flight = current
+        }
+        if let pending = flight { _ = try await land([pending]) }
+        if let pending = next { _ = try? await pending.value } // never close the consumer under a running poll
+    }
+
+    /// Waits for `flights` (consecutive batches, oldest first) to end, redoes in order the ones
+    /// that did not commit, one transaction at a time, and stores their offsets in Kafka. False
+    /// when shutdown interrupted a redo (the rest is redelivered).
+    private func land(_ flights: [Flight]) async throws -> Bool {
+        var landings: [Landing] = []
+        for flight in flights { landings.append(await flight.landing.value) }
+        for (flight, landing) in zip(flights, landings) {
+            guard case .failed(let steps) = landing else {
+                try consumer.storeOffsets(for: flight.batch.records)
+                continue
+            }
+            let done = await handleAsOne(flight.batch.records[...], steps: steps[...])
+            try consumer.storeOffsets(for: Array(flight.batch.records.prefix(done)))
+            if done < flight.batch.records.count { return false }
+        }
+        return true
     }
 
     /// A polled batch and what each of its records asks for.
@@ -190,6 +287,8 @@ public struct EventConsumerService: Service {
         case deadLetter(reason: String)
         case skip
         case handle(CloudEvent, EventHandlers.Prepared)
+        /// Nothing left to do: skipped or dead-lettered by a pipelined attempt that then failed.
+        case done
     }
 
     func step(for message: KafkaConsumerMessage) -> Step {
@@ -218,15 +317,20 @@ public struct EventConsumerService: Service {
         let reason: String
     }
 
+    /// A record to handle, at its position in the batch.
+    typealias Work = (position: Int, event: CloudEvent, prepared: EventHandlers.Prepared)
+
     /// Handles `records` in one transaction with their inbox rows (and offsets, when kept in the
     /// database); returns their count, or 0 when shutdown interrupted a retry (nothing of them
     /// committed).
     private func handleAsOne(_ records: ArraySlice<KafkaConsumerMessage>, steps: ArraySlice<Step>) async -> Int {
-        var work: [(position: Int, event: CloudEvent, prepared: EventHandlers.Prepared)] = []
+        var work: [Work] = []
         for position in records.indices {
             switch steps[position] {
             case .skip:
                 skipped.increment()
+            case .done:
+                break
             case .deadLetter(let reason):
                 guard await retrying(records[position], { try await deadLetter(records[position], reason: reason) }) else { return 0 }
             case .handle(let event, let prepared):
@@ -238,36 +342,7 @@ public struct EventConsumerService: Service {
             var rejected: Rejected?
             let finished = await retrying(records[work.first?.position ?? records.startIndex]) {
                 do {
-                    let (fresh, total) = try await client.withEventTransaction(publisher: publisher, logger: logger) { transaction in
-                        // Without an inbox every event reaches the handlers (they deduplicate);
-                        // with one, only the ids it claimed, each once.
-                        let new = try await inbox?.claim(eventIds: work.map(\.event.id), on: transaction.connection, logger: logger)
-                        var pending = new ?? []
-                        var batches: [(type: String, items: [any Sendable])] = []
-                        for item in work where new == nil || pending.remove(item.event.id) != nil {
-                            switch item.prepared {
-                            case .single(let run):
-                                do {
-                                    try await run(transaction)
-                                } catch let rejection as EventRejection {
-                                    throw Rejected(position: item.position, reason: rejection.reason)
-                                } catch let error as EventError {
-                                    throw Rejected(position: item.position, reason: "unusable \(item.event.type): \(error)")
-                                }
-                            case .batched(let type, let value):
-                                if let index = batches.firstIndex(where: { $0.type == type }) {
-                                    batches[index].items.append(value)
-                                } else {
-                                    batches.append((type, [value]))
-                                }
-                            }
-                        }
-                        for batch in batches { try await handlers.flush(batch.type, batch.items, transaction) }
-                        try await offsets?.save(positions, on: transaction.connection, logger: logger)
-                        return (new?.count ?? work.count, work.count)
-                    }
-                    processed.increment(by: fresh)
-                    duplicates.increment(by: total - fresh)
+                    try await transact(work, positions: positions, overlapping: false) {}
                 } catch let rejection as Rejected {
                     rejected = rejection
                 }
@@ -281,6 +356,95 @@ public struct EventConsumerService: Service {
             work.removeAll { $0.position == rejected.position }
         }
         return records.count
+    }
+
+    /// The previous batch of a pipelined consumer did not commit, so this one must not.
+    private struct PreviousBatchFailed: Error {}
+
+    /// `.pipelined`: handles `batch` in one transaction whose first stage runs beside the
+    /// previous batch's transaction, and whose completion waits for it to commit. One attempt:
+    /// any failure (its own, or the previous batch's) rolls it back, for `land` to redo.
+    private func handleOverlapping(_ batch: Polled, after previous: Task<Landing, Never>?) async -> Landing {
+        var steps = batch.steps
+        var work: [Work] = []
+        for position in batch.records.indices {
+            switch steps[position] {
+            case .skip:
+                skipped.increment()
+                steps[position] = .done
+            case .done:
+                break
+            case .deadLetter(let reason):
+                let record = batch.records[position]
+                guard await retrying(record, { try await deadLetter(record, reason: reason) }) else { return .failed(steps: steps) }
+                steps[position] = .done
+            case .handle(let event, let prepared):
+                work.append((position, event, prepared))
+            }
+        }
+        do {
+            try await transact(work, positions: Self.nextPositions(of: batch.records), overlapping: true) {
+                guard await previous?.value.committed ?? true else { throw PreviousBatchFailed() }
+            }
+            return .committed
+        } catch {
+            redone.increment()
+            if !(error is PreviousBatchFailed) {
+                logger.info("pipelined event batch failed; redoing it one transaction at a time", metadata: [
+                    "consumer": "\(name)", "error": "\(String(reflecting: error))",
+                ])
+            }
+            return .failed(steps: steps)
+        }
+    }
+
+    /// One transaction for `work`: inbox claims and the batch handlers' first stages, then
+    /// `ready` (a pipelined batch waits there for the previous one to commit), then the single
+    /// handlers, the batch handlers' completions and the offsets. Overlapping first stages run
+    /// under a lock timeout: a first stage waiting on rows of a later batch's first stage (which
+    /// in turn waits for it outside the database, where no deadlock detector sees it) fails
+    /// instead of waiting forever. Throws `Rejected` for a record a single handler refused.
+    private func transact(_ work: [Work], positions: [ConsumerOffsetStore.Position], overlapping: Bool,
+                          ready: @Sendable () async throws -> Void) async throws {
+        let (fresh, total) = try await client.withEventTransaction(publisher: publisher, logger: logger) { transaction in
+            if overlapping { try await transaction.connection.query("SET LOCAL lock_timeout = '2s'", logger: logger) }
+            // Without an inbox every event reaches the handlers (they deduplicate); with one,
+            // only the ids it claimed, each once.
+            let new = try await inbox?.claim(eventIds: work.map(\.event.id), on: transaction.connection, logger: logger)
+            var pending = new ?? []
+            var singles: [(position: Int, type: String, run: @Sendable (EventTransaction) async throws -> Void)] = []
+            var batches: [(type: String, items: [any Sendable])] = []
+            for item in work where new == nil || pending.remove(item.event.id) != nil {
+                switch item.prepared {
+                case .single(let run):
+                    singles.append((item.position, item.event.type, run))
+                case .batched(let type, let value):
+                    if let index = batches.firstIndex(where: { $0.type == type }) {
+                        batches[index].items.append(value)
+                    } else {
+                        batches.append((type, [value]))
+                    }
+                }
+            }
+            var completions: [EventHandlers.Completion] = []
+            for batch in batches { completions.append(try await handlers.stage(batch.type, batch.items, transaction)) }
+            if overlapping { try await transaction.connection.query("RESET lock_timeout", logger: logger) }
+            try await ready()
+            for single in singles {
+                do {
+                    try await single.run(transaction)
+                } catch let rejection as EventRejection {
+                    throw Rejected(position: single.position, reason: rejection.reason)
+                } catch let error as EventError {
+                    throw Rejected(position: single.position, reason: "unusable \(single.type): \(error)")
+                }
+            }
+            for completion in completions { try await completion(transaction) }
+            try await offsets?.save(positions, on: transaction.connection, logger: logger)
+            return (new?.count ?? work.count, work.count)
+        }
+        processed.increment(by: fresh)
+        duplicates.increment(by: total - fresh)
     }
 
     static func nextPositions(of batch: [KafkaConsumerMessage]) -> [ConsumerOffsetStore.Position] {

@@ -21,8 +21,11 @@ public struct EventHandlers: Sendable {
         case batched(type: String, item: any Sendable)
     }
 
+    /// What a batch handler leaves for the second part of its transaction.
+    typealias Completion = @Sendable (EventTransaction) async throws -> Void
+
     private var entries: [String: @Sendable (CloudEvent) throws -> Prepared] = [:]
-    private var flushes: [String: @Sendable ([any Sendable], EventTransaction) async throws -> Void] = [:]
+    private var stages: [String: @Sendable ([any Sendable], EventTransaction) async throws -> Completion] = [:]
 
     public init() {}
 
@@ -49,7 +52,32 @@ public struct EventHandlers: Sendable {
         _ body: @escaping @Sendable ([Item], EventTransaction) async throws -> Void
     ) {
         entries[Event.eventType] = { event in .batched(type: Event.eventType, item: try read(event)) }
-        flushes[Event.eventType] = { items, transaction in try await body(items.compactMap { $0 as? Item }, transaction) }
+        stages[Event.eventType] = { items, _ in
+            { transaction in try await body(items.compactMap { $0 as? Item }, transaction) }
+        }
+    }
+
+    /// Registers a batch handler in two stages, so that a consumer that keeps two transactions
+    /// in flight (`EventConsumerService.Transactions.pipelined`) overlaps the heavy part of one
+    /// batch with the end of the previous one.
+    ///
+    /// `stage` may run while the previous batch's transaction is still open: it must be
+    /// idempotent and must only take row locks that no `complete` ever takes (inserting rows
+    /// unique by event id is the typical case; a conflict with the previous batch's rows waits
+    /// for its commit). `complete` gets what `stage` returned and runs once the previous batch
+    /// committed, in batch order: updates of shared rows (aggregates, quotas) belong there.
+    /// Consumers that run one transaction at a time call both in a row.
+    public mutating func onBatch<Event: DomainEvent, Item: Sendable, Staged: Sendable>(
+        _ type: Event.Type,
+        read: @escaping @Sendable (CloudEvent) throws -> Item,
+        stage: @escaping @Sendable ([Item], EventTransaction) async throws -> Staged,
+        complete: @escaping @Sendable (Staged, EventTransaction) async throws -> Void
+    ) {
+        entries[Event.eventType] = { event in .batched(type: Event.eventType, item: try read(event)) }
+        stages[Event.eventType] = { items, transaction in
+            let staged = try await stage(items.compactMap { $0 as? Item }, transaction)
+            return { transaction in try await complete(staged, transaction) }
+        }
     }
 
     /// Registers `body` for events of type `Event` whose payload the handler reads itself (large
@@ -66,9 +94,10 @@ public struct EventHandlers: Sendable {
     /// The `ce_type`s handled, derived from the registrations.
     public var handledTypes: Set<String> { Set(entries.keys) }
 
-    /// Runs the batch handler of `type` on its items.
-    func flush(_ type: String, _ items: [any Sendable], _ transaction: EventTransaction) async throws {
-        try await flushes[type]?(items, transaction)
+    /// Runs the first stage of the batch handler of `type` on its items; returns the rest.
+    func stage(_ type: String, _ items: [any Sendable], _ transaction: EventTransaction) async throws -> Completion {
+        guard let stage = stages[type] else { return { _ in } }
+        return try await stage(items, transaction)
     }
 
     /// Decodes the payload of a handled event (throwing `EventError` when it cannot be); nil for

@@ -27,7 +27,7 @@ extension BillingService {
         return [
             try context.eventConsumer(purpose: "usage", topics: [.predictionResults, .trainingEvents, .datasets],
                                       handlers: UsageEventsHandler(ledger: ledger, storage: storage, keeper: keeper).handlers,
-                                      transactions: .pipelined, latency: .hotPath, batchSize: settings.pollBatch,
+                                      transactions: settings.transactionsInFlight == 2 ? .pipelined : .perBatchWithOffsets, latency: .hotPath, batchSize: settings.pollBatch,
                                       deduplication: .handlers),
             try context.eventConsumer(purpose: "plans", topics: [.tenants], handlers: TenantPlansHandler(plans: plans).handlers),
             PeriodicTask(name: "billing-cycle", interval: .seconds(settings.cycleSeconds), initialDelay: .seconds(1), logger: context.logger) {

@@ -101,6 +101,40 @@ struct EventConsumerServiceTests {
         await producer.shutdown()
     }
 
+    /// An event whose data PostgreSQL refuses (here a NUL byte in a tenant id: SQLSTATE 22021)
+    /// would fail its transaction on every retry. The consumer finds it — the batch is redone one
+    /// event at a time — dead-letters it with the database's reason and handles the rest, in
+    /// every transaction mode.
+    @Test(arguments: [EventConsumerService.Transactions.perEvent, .perBatch, .pipelined])
+    func dataTheDatabaseRefusesIsDeadLetteredNotRetriedForever(transactions: EventConsumerService.Transactions) async throws {
+        let env = try IntegrationEnvironment.load()
+        let topic = try await env.topic("refused", partitions: 1)
+        let deadLetterTopic = try await env.topic("deadletter", partitions: 1)
+        let producer = try env.producer()
+        let records = try ["good-1", "good-2", "bad\u{0}tenant", "good-3", "good-4"].map { try Self.tenant($0, topic: topic) }
+        for result in try await producer.send(records) { _ = try result.get() }
+
+        try await env.withSchema("refused", migrations: Migration.platform + [Self.effects]) { client, schema in
+            let handled = Shared<[String]>([])
+            let service = try Self.consumer(env, client: client, schema: schema, topic: topic, deadLetterTopic: deadLetterTopic,
+                                            producer: producer, transactions: transactions,
+                                            handlers: Self.recordingHandlers(schema, handled: handled))
+            let task = Task { try await service.run() }
+            #expect(try await eventually(timeout: .seconds(60)) { handled.value.count == 4 })
+            let dead = try await env.readAll(deadLetterTopic, partitions: 1, count: 1)
+            task.cancel()
+            _ = try? await task.value
+
+            #expect(handled.value == ["good-1", "good-2", "good-3", "good-4"])
+            #expect(try await Self.count(client, schema, logger: env.logger) == 4)
+            try #require(dead.count == 1)
+            let reason = dead[0].headers.string(named: DeadLetterHeader.error) ?? ""
+            #expect(reason.contains("PostgreSQL refused intellicore.tenant.created.v1: SQLSTATE 22021"), "\(reason)")
+            #expect(dead[0].headers.string(named: DeadLetterHeader.originalOffset) == "2")
+        }
+        await producer.shutdown()
+    }
+
     /// In batch mode the inbox rows of a batch go in one statement and only new events reach the
     /// handler: an event repeated inside a batch, and one redelivered later, take effect once.
     @Test func batchTransactionsHandleEachEventOnce() async throws {

@@ -340,14 +340,31 @@ public struct EventConsumerService: Service {
         let positions = offsets == nil ? [] : Self.nextPositions(of: Array(records))
         while !work.isEmpty || !positions.isEmpty {
             var rejected: Rejected?
+            var refused: String?
             let finished = await retrying(records[work.first?.position ?? records.startIndex]) {
                 do {
                     try await transact(work, positions: positions, overlapping: false) {}
                 } catch let rejection as Rejected {
                     rejected = rejection
+                } catch let error as PSQLError where !work.isEmpty {
+                    // Data the database refuses is refused again on every retry: not transient.
+                    guard let reason = Self.refusal(error) else { throw error }
+                    refused = reason
                 }
             }
             guard finished else { return 0 }
+            if let refused, let only = work.first, work.count == 1 {
+                // The one event left is what the database refuses: dead-letter it, then commit
+                // the offsets (and nothing else) past it.
+                guard await retrying(records[only.position], {
+                    try await deadLetter(records[only.position], reason: "PostgreSQL refused \(only.event.type): \(refused)")
+                }) else { return 0 }
+                work.removeAll()
+                continue
+            } else if refused != nil {
+                // Some event of the batch is refused: handle them one at a time to find it.
+                return await handleOneByOne(records, work: work)
+            }
             guard let rejected else { break }
             // Redo without the rejected record, after it reached the dead letter topic.
             guard await retrying(records[rejected.position], { try await deadLetter(records[rejected.position], reason: rejected.reason) }) else {
@@ -356,6 +373,27 @@ public struct EventConsumerService: Service {
             work.removeAll { $0.position == rejected.position }
         }
         return records.count
+    }
+
+    /// Handles each record of `records` in a transaction of its own, in order (the ones not in
+    /// `work` are done already); returns how many are done.
+    private func handleOneByOne(_ records: ArraySlice<KafkaConsumerMessage>, work: [Work]) async -> Int {
+        var steps = [Step](repeating: .done, count: records.endIndex) // indexed like the batch
+        for item in work { steps[item.position] = .handle(item.event, item.prepared) }
+        for position in records.indices where await handleAsOne(records[position...position], steps: steps[position...position]) == 0 {
+            return position - records.startIndex
+        }
+        return records.count
+    }
+
+    /// Why PostgreSQL refuses an event's data, when it will refuse it on every attempt: a data
+    /// exception (SQLSTATE class 22: a NUL byte in text, a number out of range, an invalid
+    /// timestamp) or a NOT NULL or CHECK violation. nil for anything else (connection
+    /// failures, serialization failures, deadlocks, unique violations from races are retried).
+    static func refusal(_ error: PSQLError) -> String? {
+        guard error.code == .server, let state = error.serverInfo?[.sqlState],
+              state.hasPrefix("22") || state == "23502" || state == "23514" else { return nil }
+        return "SQLSTATE \(state): \(error.serverInfo?[.message] ?? "no message")"
     }
 
     /// The previous batch of a pipelined consumer did not commit, so this one must not.

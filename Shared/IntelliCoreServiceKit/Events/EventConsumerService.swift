@@ -164,13 +164,7 @@ public struct EventConsumerService: Service {
             var next: Task<Polled, any Error>?
             defer { next?.cancel() }
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                let batch: Polled
-                if let pending = next {
-                    next = nil
-                    batch = try await pending.value
-                } else {
-                    batch = try await poll()
-                }
+                let batch = try await nextBatch(&next)
                 guard !batch.records.isEmpty else { continue }
                 if prefetching {
                     next = Task { try await poll() }
@@ -208,13 +202,7 @@ public struct EventConsumerService: Service {
         defer { next?.cancel() }
         var flight: Flight?
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let batch: Polled
-            if let pending = next {
-                next = nil
-                batch = try await pending.value
-            } else {
-                batch = try await poll()
-            }
+            let batch = try await nextBatch(&next)
             guard !batch.records.isEmpty else {
                 // Nothing new: land the batch in flight rather than keep it open.
                 if let pending = flight {
@@ -264,6 +252,13 @@ public struct EventConsumerService: Service {
     struct Polled: Sendable {
         let records: [KafkaConsumerMessage]
         let steps: [Step]
+    }
+
+    /// The batch prefetched in `next` (taking it), or a fresh poll when none was.
+    private func nextBatch(_ next: inout Task<Polled, any Error>?) async throws -> Polled {
+        guard let pending = next else { return try await poll() }
+        next = nil
+        return try await pending.value
     }
 
     private func poll() async throws -> Polled {

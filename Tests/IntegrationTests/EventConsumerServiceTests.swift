@@ -135,6 +135,53 @@ struct EventConsumerServiceTests {
         await producer.shutdown()
     }
 
+    /// The same in a batch handler's first stage (billing's ledger insert): one statement for
+    /// the whole batch fails, so the batch is redone one event at a time, the refused event is
+    /// dead-lettered and the others and the offsets commit.
+    @Test(arguments: [EventConsumerService.Transactions.perBatchWithOffsets, .pipelined])
+    func dataRefusedInABatchStageIsFoundOneEventAtATime(transactions: EventConsumerService.Transactions) async throws {
+        let env = try IntegrationEnvironment.load()
+        let topic = try await env.topic("refused-stage", partitions: 1)
+        let deadLetterTopic = try await env.topic("deadletter", partitions: 1)
+        let producer = try env.producer()
+        let records = try ["good-1", "good-2", "bad\u{0}tenant", "good-3", "good-4"].map { try Self.tenant($0, topic: topic) }
+        for result in try await producer.send(records) { _ = try result.get() }
+        let group = IntegrationEnvironment.unique("it-refused")
+
+        try await env.withSchema("refusedstage", migrations: Migration.platform + [Self.effects]) { client, schema in
+            let effects = schema.qualified("effects")
+            var handlers = EventHandlers()
+            handlers.onBatch(TenantCreated.self, read: { event in
+                (id: event.id, tenant: try event.decode(as: TenantCreated.self).tenantId)
+            }, stage: { items, transaction in
+                try await transaction.connection.query("""
+                    INSERT INTO \(unescaped: effects) (tenant, event_id)
+                    SELECT * FROM unnest(\(items.map(\.tenant))::text[], \(items.map(\.id))::text[])
+                    """, logger: transaction.logger)
+                return items.count
+            }, complete: { _, _ in })
+            let service = try EventConsumerService(
+                name: "it.refused", consumer: .init(bootstrapServers: env.kafkaBootstrap, groupId: group), topics: [topic],
+                handlers: handlers, transactions: transactions, client: client, schema: schema, publisher: env.publisher(schema),
+                deadLetters: DeadLetterPublisher(producer: producer, topic: deadLetterTopic, service: "it"),
+                deduplication: .handlers, logger: env.logger)
+            let task = Task { try await service.run() }
+            let stored = { try await ConsumerOffsetStore(schema: schema, group: group)
+                .load([(topic: topic, partition: 0)], client: client, logger: env.logger).first?.nextOffset }
+            #expect(try await eventually(timeout: .seconds(60)) { try await stored() == 5 })
+            let dead = try await env.readAll(deadLetterTopic, partitions: 1, count: 1)
+            task.cancel()
+            _ = try? await task.value
+
+            #expect(try await Self.count(client, schema, logger: env.logger) == 4)
+            try #require(dead.count == 1)
+            let reason = dead[0].headers.string(named: DeadLetterHeader.error) ?? ""
+            #expect(reason.contains("PostgreSQL refused intellicore.tenant.created.v1: SQLSTATE 22021"), "\(reason)")
+            #expect(dead[0].headers.string(named: DeadLetterHeader.originalOffset) == "2")
+        }
+        await producer.shutdown()
+    }
+
     /// In batch mode the inbox rows of a batch go in one statement and only new events reach the
     /// handler: an event repeated inside a batch, and one redelivered later, take effect once.
     @Test func batchTransactionsHandleEachEventOnce() async throws {

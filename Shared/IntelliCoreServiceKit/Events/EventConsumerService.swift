@@ -162,24 +162,35 @@ public struct EventConsumerService: Service {
             // stored: it is redelivered, and the handlers' deduplication makes that a no-op.
             let prefetching = transactions != .perEvent
             var next: Task<Polled, any Error>?
-            defer { next?.cancel() }
-            while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                let batch = try await nextBatch(&next)
-                guard !batch.records.isEmpty else { continue }
-                if prefetching {
-                    next = Task { try await poll() }
+            do {
+                while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                    let batch = try await nextBatch(&next)
+                    guard !batch.records.isEmpty else { continue }
+                    if prefetching {
+                        next = Task { try await poll() }
+                    }
+                    let done = await handle(batch)
+                    try consumer.storeOffsets(for: Array(batch.records.prefix(done)))
+                    if done < batch.records.count { break }
                 }
-                let done = await handle(batch)
-                try consumer.storeOffsets(for: Array(batch.records.prefix(done)))
-                if done < batch.records.count { break }
+            } catch {
+                _ = try? await next?.value // never close the consumer under a running poll
+                throw error
             }
-            if let pending = next { _ = try? await pending.value } // never close the consumer under a running poll
+            _ = try? await next?.value
     }
 
     /// A batch whose transaction may still be running, and how it ended.
     private struct Flight {
         let batch: Polled
         let landing: Task<Landing, Never>
+        /// Signalled once its transaction began (or it will not begin).
+        let began: WakeSignal
+
+        /// How it ended; cancelling the caller cancels it (its task is not a child).
+        var outcome: Landing {
+            get async { await withTaskCancellationHandler { await landing.value } onCancel: { landing.cancel() } }
+        }
     }
 
     /// How a pipelined batch ended: committed, or rolled back with its steps left to redo (dead
@@ -199,35 +210,41 @@ public struct EventConsumerService: Service {
     /// that count) once it committed, in batch order.
     private func runPipelined() async throws {
         var next: Task<Polled, any Error>?
-        defer { next?.cancel() }
         var flight: Flight?
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let batch = try await nextBatch(&next)
-            guard !batch.records.isEmpty else {
-                // Nothing new: land the batch in flight rather than keep it open.
-                if let pending = flight {
-                    flight = nil
-                    guard try await land([pending]) else { break }
-                }
-                continue
-            }
-            next = Task { try await poll() }
-            let previous = flight?.landing
-            let current = Flight(batch: batch, landing: Task { await handleOverlapping(batch, after: previous) })
-            if let pending = flight {
-                flight = nil
-                if await pending.landing.value.committed {
-                    try consumer.storeOffsets(for: pending.batch.records)
-                } else {
-                    // The current batch waits for the failed one and rolls back: redo both, in order.
-                    guard try await land([pending, current]) else { break }
+        do {
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                let batch = try await nextBatch(&next)
+                guard !batch.records.isEmpty else {
+                    // Nothing new: land the batch in flight rather than keep it open.
+                    if let pending = flight {
+                        flight = nil
+                        guard try await land([pending]) else { break }
+                    }
                     continue
                 }
+                next = Task { try await poll() }
+                let previous = flight, began = WakeSignal()
+                let current = Flight(batch: batch, landing: Task {
+                    await handleOverlapping(batch, after: previous?.landing, previousBegan: previous?.began, began: began)
+                }, began: began)
+                if let pending = flight {
+                    flight = nil
+                    if await pending.outcome.committed {
+                        try consumer.storeOffsets(for: pending.batch.records)
+                    } else {
+                        // The current batch waits for the failed one and rolls back: redo both, in order.
+                        guard try await land([pending, current]) else { break }
+                        continue
+                    }
+                }
+                flight = current
             }
-            flight = current
+            if let pending = flight { _ = try await land([pending]) }
+        } catch {
+            _ = try? await next?.value // never close the consumer under a running poll
+            throw error
         }
-        if let pending = flight { _ = try await land([pending]) }
-        if let pending = next { _ = try? await pending.value } // never close the consumer under a running poll
+        _ = try? await next?.value
     }
 
     /// Waits for `flights` (consecutive batches, oldest first) to end, redoes in order the ones
@@ -235,7 +252,7 @@ public struct EventConsumerService: Service {
     /// when shutdown interrupted a redo (the rest is redelivered).
     private func land(_ flights: [Flight]) async throws -> Bool {
         var landings: [Landing] = []
-        for flight in flights { landings.append(await flight.landing.value) }
+        for flight in flights { landings.append(await flight.outcome) }
         for (flight, landing) in zip(flights, landings) {
             guard case .failed(let steps) = landing else {
                 try consumer.storeOffsets(for: flight.batch.records)
@@ -312,6 +329,12 @@ public struct EventConsumerService: Service {
         let reason: String
     }
 
+    /// PostgreSQL refused data of a batch handler's first stage (`refusal`): the batch is redone
+    /// one event at a time to find the event.
+    private struct Refused: Error {
+        let reason: String
+    }
+
     /// A record to handle, at its position in the batch.
     typealias Work = (position: Int, event: CloudEvent, prepared: EventHandlers.Prepared)
 
@@ -341,10 +364,9 @@ public struct EventConsumerService: Service {
                     try await transact(work, positions: positions, overlapping: false) {}
                 } catch let rejection as Rejected {
                     rejected = rejection
-                } catch let error as PSQLError where !work.isEmpty {
+                } catch let refusal as Refused {
                     // Data the database refuses is refused again on every retry: not transient.
-                    guard let reason = Self.refusal(error) else { throw error }
-                    refused = reason
+                    refused = refusal.reason
                 }
             }
             guard finished else { return 0 }
@@ -385,6 +407,9 @@ public struct EventConsumerService: Service {
     /// exception (SQLSTATE class 22: a NUL byte in text, a number out of range, an invalid
     /// timestamp) or a NOT NULL or CHECK violation. nil for anything else (connection
     /// failures, serialization failures, deadlocks, unique violations from races are retried).
+    /// Only errors of a single handler or of a batch handler's first stage are read this way:
+    /// they write the events' own rows. The same error in a completion, an inbox claim or the
+    /// offsets (shared state) is retried, since dead-lettering one event would not cure it.
     static func refusal(_ error: PSQLError) -> String? {
         guard error.code == .server, let state = error.serverInfo?[.sqlState],
               state.hasPrefix("22") || state == "23502" || state == "23514" else { return nil }
@@ -397,7 +422,9 @@ public struct EventConsumerService: Service {
     /// `.pipelined`: handles `batch` in one transaction whose first stage runs beside the
     /// previous batch's transaction, and whose completion waits for it to commit. One attempt:
     /// any failure (its own, or the previous batch's) rolls it back, for `land` to redo.
-    private func handleOverlapping(_ batch: Polled, after previous: Task<Landing, Never>?) async -> Landing {
+    private func handleOverlapping(_ batch: Polled, after previous: Task<Landing, Never>?, previousBegan: WakeSignal?,
+                                   began: WakeSignal) async -> Landing {
+        defer { began.signal() } // on every way out, so the next batch never waits for a transaction that will not begin
         var steps = batch.steps
         var work: [Work] = []
         for position in batch.records.indices {
@@ -415,8 +442,12 @@ public struct EventConsumerService: Service {
                 work.append((position, event, prepared))
             }
         }
+        // Open the transaction only once the previous batch holds its connection: with one
+        // connection in the pool this batch would otherwise wait in `ready` holding it, and the
+        // previous batch would wait for it forever.
+        await previousBegan?.wait(timeout: .seconds(86_400))
         do {
-            try await transact(work, positions: Self.nextPositions(of: batch.records), overlapping: true) {
+            try await transact(work, positions: Self.nextPositions(of: batch.records), overlapping: true, began: began) {
                 guard await previous?.value.committed ?? true else { throw PreviousBatchFailed() }
             }
             return .committed
@@ -437,9 +468,10 @@ public struct EventConsumerService: Service {
     /// under a lock timeout: a first stage waiting on rows of a later batch's first stage (which
     /// in turn waits for it outside the database, where no deadlock detector sees it) fails
     /// instead of waiting forever. Throws `Rejected` for a record a single handler refused.
-    private func transact(_ work: [Work], positions: [ConsumerOffsetStore.Position], overlapping: Bool,
+    private func transact(_ work: [Work], positions: [ConsumerOffsetStore.Position], overlapping: Bool, began: WakeSignal? = nil,
                           ready: @Sendable () async throws -> Void) async throws {
         let (fresh, total) = try await client.withEventTransaction(publisher: publisher, logger: logger) { transaction in
+            began?.signal()
             if overlapping { try await transaction.connection.query("SET LOCAL lock_timeout = '2s'", logger: logger) }
             // Without an inbox every event reaches the handlers (they deduplicate); with one,
             // only the ids it claimed, each once.
@@ -460,7 +492,14 @@ public struct EventConsumerService: Service {
                 }
             }
             var completions: [EventHandlers.Completion] = []
-            for batch in batches { completions.append(try await handlers.stage(batch.type, batch.items, transaction)) }
+            for batch in batches {
+                do {
+                    completions.append(try await handlers.stage(batch.type, batch.items, transaction))
+                } catch let error as PSQLError {
+                    // A first stage writes only its events' own rows: data refused there is theirs.
+                    throw Self.refusal(error).map(Refused.init) ?? error
+                }
+            }
             if overlapping { try await transaction.connection.query("RESET lock_timeout", logger: logger) }
             try await ready()
             for single in singles {
@@ -470,6 +509,9 @@ public struct EventConsumerService: Service {
                     throw Rejected(position: single.position, reason: rejection.reason)
                 } catch let error as EventError {
                     throw Rejected(position: single.position, reason: "unusable \(single.type): \(error)")
+                } catch let error as PSQLError {
+                    guard let reason = Self.refusal(error) else { throw error }
+                    throw Rejected(position: single.position, reason: "PostgreSQL refused \(single.type): \(reason)")
                 }
             }
             for completion in completions { try await completion(transaction) }

@@ -66,7 +66,10 @@ public struct EventHandlers: Sendable {
     /// unique by event id is the typical case; a conflict with the previous batch's rows waits
     /// for its commit). `complete` gets what `stage` returned and runs once the previous batch
     /// committed, in batch order: updates of shared rows (aggregates, quotas) belong there.
-    /// Consumers that run one transaction at a time call both in a row.
+    /// Consumers that run one transaction at a time run both in the same transaction, with the
+    /// batch's single-event handlers between them, as a pipelined consumer does.
+    /// PostgreSQL refusing the data of `stage` (SQLSTATE class 22, a NOT NULL or CHECK
+    /// violation) redoes the batch one event at a time and dead-letters the event refused.
     public mutating func onBatch<Event: DomainEvent, Item: Sendable, Staged: Sendable>(
         _ type: Event.Type,
         read: @escaping @Sendable (CloudEvent) throws -> Item,

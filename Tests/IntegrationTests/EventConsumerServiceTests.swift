@@ -48,6 +48,22 @@ struct EventConsumerServiceTests {
         return handlers
     }
 
+    /// Runs a consumer of `topic` with the recording handlers until they handled `handledCount`
+    /// events, reads `deadCount` records of the dead letter topic and stops it.
+    static func consumeRecording(_ env: IntegrationEnvironment, client: PostgresClient, schema: SchemaName, topic: String,
+                                 deadLetterTopic: String, producer: KafkaProducer, transactions: EventConsumerService.Transactions,
+                                 until handledCount: Int, deadCount: Int) async throws -> (handled: [String], dead: [KafkaConsumerMessage]) {
+        let handled = Shared<[String]>([])
+        let service = try consumer(env, client: client, schema: schema, topic: topic, deadLetterTopic: deadLetterTopic,
+                                   producer: producer, transactions: transactions, handlers: recordingHandlers(schema, handled: handled))
+        let task = Task { try await service.run() }
+        #expect(try await eventually(timeout: .seconds(60)) { handled.value.count == handledCount })
+        let dead = try await env.readAll(deadLetterTopic, partitions: 1, count: deadCount)
+        task.cancel()
+        _ = try? await task.value
+        return (handled.value, dead)
+    }
+
     /// Poison records go to the dead letter topic with their reason and origin; the consumer
     /// keeps going, skips unknown types and processes the good records around them — whether
     /// each event or the whole batch is one transaction (a rejection then redoes the batch
@@ -74,17 +90,10 @@ struct EventConsumerServiceTests {
         for result in try await producer.send(records) { _ = try result.get() }
 
         try await env.withSchema("consumer", migrations: Migration.platform + [Self.effects]) { client, schema in
-            let handled = Shared<[String]>([])
-            let service = try Self.consumer(env, client: client, schema: schema, topic: topic, deadLetterTopic: deadLetterTopic,
-                                            producer: producer, transactions: transactions,
-                                            handlers: Self.recordingHandlers(schema, handled: handled))
-            let task = Task { try await service.run() }
-            #expect(try await eventually(timeout: .seconds(60)) { handled.value.count == 2 })
-            let dead = try await env.readAll(deadLetterTopic, partitions: 1, count: 4)
-            task.cancel()
-            _ = try? await task.value
-
-            #expect(handled.value == ["good-1", "good-2"])
+            let (handled, dead) = try await Self.consumeRecording(env, client: client, schema: schema, topic: topic,
+                                                                  deadLetterTopic: deadLetterTopic, producer: producer,
+                                                                  transactions: transactions, until: 2, deadCount: 4)
+            #expect(handled == ["good-1", "good-2"])
             #expect(try await Self.count(client, schema, logger: env.logger) == 2, "the rejected event's batch must not leave effects behind")
             try #require(dead.count == 4)
             let reasons = dead.map { $0.headers.string(named: DeadLetterHeader.error) ?? "" }
@@ -115,17 +124,10 @@ struct EventConsumerServiceTests {
         for result in try await producer.send(records) { _ = try result.get() }
 
         try await env.withSchema("refused", migrations: Migration.platform + [Self.effects]) { client, schema in
-            let handled = Shared<[String]>([])
-            let service = try Self.consumer(env, client: client, schema: schema, topic: topic, deadLetterTopic: deadLetterTopic,
-                                            producer: producer, transactions: transactions,
-                                            handlers: Self.recordingHandlers(schema, handled: handled))
-            let task = Task { try await service.run() }
-            #expect(try await eventually(timeout: .seconds(60)) { handled.value.count == 4 })
-            let dead = try await env.readAll(deadLetterTopic, partitions: 1, count: 1)
-            task.cancel()
-            _ = try? await task.value
-
-            #expect(handled.value == ["good-1", "good-2", "good-3", "good-4"])
+            let (handled, dead) = try await Self.consumeRecording(env, client: client, schema: schema, topic: topic,
+                                                                  deadLetterTopic: deadLetterTopic, producer: producer,
+                                                                  transactions: transactions, until: 4, deadCount: 1)
+            #expect(handled == ["good-1", "good-2", "good-3", "good-4"])
             #expect(try await Self.count(client, schema, logger: env.logger) == 4)
             try #require(dead.count == 1)
             let reason = dead[0].headers.string(named: DeadLetterHeader.error) ?? ""

@@ -16,7 +16,7 @@ import IntelliCoreServiceKit
 /// | `INGESTION_DATASET_BATCH_ROWS` | 1000: rows per `DatasetRecordsAppended` |
 /// | `INGESTION_MAX_REJECTED_SHARE` | 0.05: the share of rejected rows past which a version fails instead of being sealed |
 /// | `INGESTION_QUALITY_SAMPLES` | 100: problems a quality report keeps with their row number and value |
-/// | `INGESTION_UPLOAD_LEASE_SECONDS` | 10: an upload that recorded no progress for this long is declared interrupted |
+/// | `INGESTION_UPLOAD_LEASE_SECONDS` | 30: an upload that recorded no progress for this long is declared interrupted (never one this replica is still running) |
 /// | `INGESTION_UPLOAD_BATCHES_IN_FLIGHT` | 16: batches of one upload awaiting the broker's acknowledgement |
 struct IngestionSettings: ServiceSettings {
     var adminKey: String?
@@ -42,7 +42,7 @@ struct IngestionSettings: ServiceSettings {
             batchRows: try reader.integer("INGESTION_DATASET_BATCH_ROWS", default: 1000, range: 1...100_000),
             maxRejectedShare: try reader.number("INGESTION_MAX_REJECTED_SHARE", default: 0.05, range: 0...1),
             sampleLimit: try reader.integer("INGESTION_QUALITY_SAMPLES", default: 100, range: 0...100_000),
-            lease: .seconds(try reader.integer("INGESTION_UPLOAD_LEASE_SECONDS", default: 10, range: 1...3600)),
+            lease: .seconds(try reader.integer("INGESTION_UPLOAD_LEASE_SECONDS", default: 30, range: 1...3600)),
             batchesInFlight: try reader.integer("INGESTION_UPLOAD_BATCHES_IN_FLIGHT", default: 16, range: 1...1024))
         adminKey = reader.optionalString("INGESTION_ADMIN_KEY")
         if let adminKey, adminKey.count < Self.minimumAdminKeyLength {

@@ -2,6 +2,7 @@ import Foundation
 import IntelliCoreEventBus
 import IntelliCoreEvents
 import IntelliCoreKafka
+import PostgresNIO
 import Testing
 
 /// Datasets through the running ingestion service: every upload format (plain and gzip), planted
@@ -244,7 +245,7 @@ struct DatasetTests {
         try Data(Self.csv(rows: rows).utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         let curl = try ChildProcess(executable: "/usr/bin/curl", arguments: [
-            "curl", "-sS", "--limit-rate", "400k", "-X", "POST", "-H", "Authorization: Bearer \(developer)", "-H", "Content-Type: text/csv",
+            "-sS", "--limit-rate", "400k", "-X", "POST", "-H", "Authorization: Bearer \(developer)", "-H", "Content-Type: text/csv",
             "-H", "Idempotency-Key: big-1", "--data-binary", "@\(file.path)", "http://127.0.0.1:\(port)/v1/datasets/\(dataset)/versions",
         ], environment: ProcessInfo.processInfo.environment)
         var interrupted = 0
@@ -286,6 +287,69 @@ struct DatasetTests {
         // The retried upload's key now replays its answer.
         let replay = try await Self.upload(port, key: developer, dataset: dataset, body, idempotencyKey: "big-1")
         #expect(replay.status == 201 && replay.headers["idempotent-replayed"] == "true")
+        #expect(try await stack.stop())
+    }
+
+    /// A replica starved of CPU or connections writes its heartbeat late; its own sweep must not
+    /// fail the upload it is still running. The test keeps the version's heartbeat an hour old
+    /// (rewriting it every 20 ms, faster than the 0.5 s heartbeat) for three sweeps of a 1 s lease,
+    /// while curl sends the body slowly: the upload still seals with every row.
+    @Test func aLateHeartbeatDoesNotFailAnUploadItsReplicaIsRunning() async throws {
+        let env = try IntegrationEnvironment.load()
+        try #require(env.binaries != nil, "INTELLICORE_BIN must point at the built executables")
+        let stack = try await GatewayStack(env: env, services: ["ingestion"], environment: ["INGESTION_UPLOAD_LEASE_SECONDS": "1"])
+        #expect(try await stack.ready(), "not ready: \(stack.logs)")
+        let port = stack.ingestionPort
+        let keys = try await stack.tenant("hb-\(UInt32.random(in: 0...UInt32.max))")
+        let developer = try #require(keys["developer"])
+        let dataset = try await Self.register(port, key: developer, name: "late")
+        let rows = 40_000
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("it-late-\(UUID()).csv")
+        let body = Data(Self.csv(rows: rows).utf8)
+        try body.write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        // About 8 s on the wire.
+        let curl = try ChildProcess(executable: "/usr/bin/curl", arguments: [
+            "-sS", "-w", "\n%{http_code}", "--limit-rate", "\(body.count / 8)", "-X", "POST", "-H", "Authorization: Bearer \(developer)",
+            "-H", "Content-Type: text/csv", "--data-binary", "@\(file.path)", "http://127.0.0.1:\(port)/v1/datasets/\(dataset)/versions",
+        ], environment: ProcessInfo.processInfo.environment, logPath: NSTemporaryDirectory() + "it-late-curl-\(UUID()).log")
+        var version = 0
+        #expect(try await eventually(timeout: .seconds(30)) {
+            let receiving = await HTTP.http("GET", port: port, "/v1/datasets/\(dataset)/versions?status=receiving", key: developer)
+            guard let item = (receiving.json["items"] as? [[String: Any]])?.first, let read = item["rows_read"] as? Int, read > 0 else { return false }
+            version = item["version"] as? Int ?? 0
+            return true
+        }, "the upload never showed progress")
+
+        let client = env.postgres.makeClient(logger: env.logger)
+        let table = stack.schema("ingestion") + ".dataset_versions"
+        let (aged, receivingAfter) = try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            var aged = 0
+            let end = ContinuousClock.now + .seconds(3.2)
+            while ContinuousClock.now < end {
+                let changed = try await client.query(PostgresQuery(unsafeSQL: """
+                    UPDATE \(table) SET heartbeat_at = now() - interval '1 hour'
+                    WHERE dataset_id = '\(dataset)' AND version = \(version) AND status = 'receiving' RETURNING version
+                    """), logger: env.logger)
+                for try await _ in changed.decode(Int.self) { aged += 1 }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let still = try await client.query(PostgresQuery(unsafeSQL: """
+                SELECT status FROM \(table) WHERE dataset_id = '\(dataset)' AND version = \(version)
+                """), logger: env.logger)
+            var status = ""
+            for try await row in still.decode(String.self) { status = row }
+            return (aged, status)
+        }
+        print("DatasetTests: heartbeat of version \(version) set an hour back \(aged) times over 3.2 s; status after: \(receivingAfter)")
+        #expect(receivingAfter == "receiving", "the upload was still being sent, and still receiving")
+        #expect(try await curl.waitForExit(timeout: .seconds(60)))
+        let answer = curl.output
+        #expect(answer.hasSuffix("201"), "\(answer.suffix(600))")
+        let sealed = await HTTP.http("GET", port: port, "/v1/datasets/\(dataset)/versions/\(version)", key: developer)
+        #expect(sealed.json["status"] as? String == "sealed" && sealed.json["rows_accepted"] as? Int == rows, "\(sealed.body)")
         #expect(try await stack.stop())
     }
 

@@ -35,6 +35,10 @@ struct DatasetUpload {
     let closer: VersionCloser
     let settings: UploadSettings
     let topic: String
+    /// The attempts this process is running: the sweep never declares one of them interrupted,
+    /// however late its heartbeat (a replica starved of CPU or of PostgreSQL connections for a
+    /// lease is slow, not gone).
+    let running = RunningUploads()
 
     enum Encoding {
         case identity, gzip
@@ -93,6 +97,8 @@ struct DatasetUpload {
 
         // Claim the key (or answer as the upload that holds it did) and create the version.
         let attempt = UUID()
+        running.insert(attempt)
+        defer { running.remove(attempt) }
         let claim = try await context.transaction { transaction -> Claim in
             guard let locked = try await store.dataset(dataset.datasetId, tenant: dataset.tenantId, lock: true, on: transaction.connection,
                                                        logger: transaction.logger) else {
@@ -141,7 +147,7 @@ struct DatasetUpload {
                 try pending.withUnsafeBytes { (bytes) throws in try reader.feed(bytes, into: &sink) }
                 try await sender.send(sink.takeReady())
                 shared.update(sink.validator.report, bytes: body.bytes)
-                if shared.lost { throw UploadFailure(reason: .interrupted, message: "another request took this upload over") }
+                if shared.lost { throw UploadFailure(reason: .interrupted, message: Self.takenOver(lease: settings.lease)) }
                 pending.removeAll(keepingCapacity: true)
             } while try await body.next { pending.append(contentsOf: $0) }
             try reader.finish(into: &sink)
@@ -211,7 +217,8 @@ struct DatasetUpload {
                 return .replay(digest: digest, answer: CommandAnswer(status: .init(code: status), body: answer))
             }
         case .receiving:
-            if let age = held.heartbeatAge, age < Double(settings.lease.components.seconds) {
+            let runningHere = held.attempt.map(running.contains) ?? false
+            if runningHere || (held.heartbeatAge.map { $0 < Double(settings.lease.components.seconds) } ?? false) {
                 throw APIError(.conflict, code: "idempotency_key_in_use",
                                message: "an upload with Idempotency-Key \(key) is still running (version \(held.version)); follow it, or retry later",
                                details: ["dataset_id": held.datasetId, "version": String(held.version)], retryAfterSeconds: 1)
@@ -234,7 +241,8 @@ struct DatasetUpload {
         let answer = try await context.transaction { transaction -> CommandAnswer in
             guard try await store.holds(dataset.datasetId, version: version, attempt: attempt, on: transaction.connection,
                                         logger: transaction.logger) else {
-                throw APIError.conflict("this upload was declared interrupted and taken over by a retry", code: "upload_taken_over")
+                throw APIError.conflict(Self.takenOver(lease: settings.lease), code: "upload_taken_over",
+                                        details: ["dataset_id": dataset.datasetId, "version": String(version)])
             }
             var answer: CommandAnswer?
             let outcome = try await closer.close(dataset: dataset, version: version, schemaVersion: dataset.schemaVersion, schema: dataset.schema,
@@ -270,6 +278,12 @@ struct DatasetUpload {
                 logger.warning("recording upload progress failed", metadata: ["error": "\(error)"])
             }
         }
+    }
+
+    /// Why an upload lost its version while it ran.
+    static func takenOver(lease: Duration) -> String {
+        "this upload's version was declared interrupted (no progress recorded for \(lease.components.seconds) s) by another replica's sweep "
+            + "or by a retry with its Idempotency-Key, and failed; upload it again"
     }
 
     static func qualityError(_ report: QualityReport, dataset: String, version: Int, maxShare: Double) -> APIError {
@@ -338,7 +352,8 @@ extension DatasetUpload {
     /// is free for a retry.
     func failInterrupted() async throws {
         try await context.transaction { transaction in
-            for stale in try await store.failStale(lease: settings.lease, on: transaction.connection, logger: transaction.logger) {
+            for stale in try await store.failStale(lease: settings.lease, sparing: running.attempts, on: transaction.connection,
+                                                   logger: transaction.logger) {
                 try await store.releaseKey(stale.datasetId, version: stale.version, on: transaction.connection, logger: transaction.logger)
                 try await transaction.publish(DatasetVersionFailed(datasetId: stale.datasetId, version: stale.version,
                                                                    reason: DatasetFailureReason.interrupted.rawValue,

@@ -58,6 +58,7 @@ struct KeyedUpload: Sendable {
     var version: Int
     var status: VersionStatus
     var heartbeatAge: Double?
+    var attempt: UUID?
     var failureReason: String?
     var contentDigest: String?
     var answerStatus: Int?
@@ -185,12 +186,12 @@ struct DatasetStore: Sendable {
     func upload(key: String, tenant: String, on connection: PostgresConnection, logger: Logger) async throws -> KeyedUpload? {
         let rows = try await connection.query("""
             SELECT dataset_id, version, status, EXTRACT(EPOCH FROM now() - heartbeat_at)::float8, failure_reason, content_digest,
-                   answer_status, answer
+                   answer_status, answer, attempt
             FROM \(unescaped: versions) WHERE tenant_id = \(tenant) AND idempotency_key = \(key) FOR UPDATE
             """, logger: logger)
-        for try await row in rows.decode((String, Int, String, Double?, String?, String?, Int?, ByteBuffer?).self) {
+        for try await row in rows.decode((String, Int, String, Double?, String?, String?, Int?, ByteBuffer?, UUID?).self) {
             return KeyedUpload(datasetId: row.0, version: row.1, status: VersionStatus(rawValue: row.2) ?? .failed, heartbeatAge: row.3,
-                               failureReason: row.4, contentDigest: row.5, answerStatus: row.6, answer: row.7.map { Array(buffer: $0) })
+                               attempt: row.8, failureReason: row.4, contentDigest: row.5, answerStatus: row.6, answer: row.7.map { Array(buffer: $0) })
         }
         return nil
     }
@@ -252,13 +253,14 @@ struct DatasetStore: Sendable {
     }
 
     /// Marks uploads nobody proved alive for `lease` as failed (their service stopped or was
-    /// killed mid-upload) and returns them.
-    func failStale(lease: Duration, on connection: PostgresConnection, logger: Logger) async throws -> [(datasetId: String, version: Int, tenant: String, rowsRead: Int, rowsRejected: Int)] {
+    /// killed mid-upload) and returns them; the attempts in `sparing` are alive whatever their heartbeat says.
+    func failStale(lease: Duration, sparing: [UUID], on connection: PostgresConnection, logger: Logger) async throws -> [(datasetId: String, version: Int, tenant: String, rowsRead: Int, rowsRejected: Int)] {
         let rows = try await connection.query("""
             UPDATE \(unescaped: versions) SET status = 'failed', failure_reason = \(DatasetFailureReason.interrupted.rawValue),
                 failure_message = 'the upload stopped without finishing (the service was stopped or the connection broke); upload it again',
                 heartbeat_at = NULL, finished_at = now()
             WHERE status = 'receiving' AND heartbeat_at < now() - make_interval(secs => \(Double(lease.components.seconds)))
+                AND (attempt IS NULL OR attempt <> ALL(\(sparing)))
             RETURNING dataset_id, version, tenant_id, rows_read, rows_rejected
             """, logger: logger)
         var failed: [(String, Int, String, Int, Int)] = []

@@ -119,6 +119,12 @@ struct DemoStory {
             try await self.lastChampionMove(key: viewer) == "deploy" ? true : nil
         }
         try narrator.check(true, "champion → v\(best) 80 % / v\(other) 20 %")
+        // Monitoring attributes each request's inputs to the champion's main route: it must have
+        // met the canary on intellicore.models before the traffic starts.
+        _ = try await narrator.waitFor("monitoring follows the canary", timeout: .seconds(120)) { () async throws -> Bool? in
+            let champion = try await self.monitoredAliases(key: viewer).first { $0["alias"]?.string == "champion" }
+            return (champion?["traffic_policy"]?["routes"]?.array ?? []).count == 2 ? true : nil
+        }
         let features = Predict.features(of: try await Predict.newestVersion(of: model, client: client, key: viewer)).map(\.name)
         try narrator.check(features.count == header.count - 1, "the served model takes the \(features.count) features")
         let matrix = rows.map { row in features.map { Float(row[$0]?.double ?? 0) } }
@@ -148,7 +154,12 @@ struct DemoStory {
         let jobsBefore = try await client.all(.training, "/v1/training/jobs?model=\(model)", key: viewer).count
         let drifted = try await traffic.run(rows: (0..<predictions).map { matrix[$0 % matrix.count].map { $0 * 2.5 } }, label: "drift")
         try narrator.check(drifted.answered == predictions, "the drifted requests were answered too", otherwise: "\(drifted.answered), \(drifted.failed)")
-        let alert = try await narrator.waitFor("monitoring raises dataset drift on v\(best)", timeout: .seconds(120), every: .seconds(1)) { () async throws -> JSONValue? in
+        let alert = try await narrator.waitFor("monitoring raises dataset drift on v\(best)", timeout: .seconds(120), every: .seconds(1), explain: {
+            let report = try? await self.client.call("GET", .monitoring, "/v1/monitoring/models/\(self.model)/versions/\(best)/drift", key: viewer)
+            guard let report else { return "monitoring has no sampled inputs of v\(best)" }
+            return "its drift report: \(Format.cell(report["rows"])) sampled rows, drifted share \(Format.cell(report["drifted_share"])), "
+                + "dataset drift \(Format.cell(report["dataset_drift"]))"
+        }) { () async throws -> JSONValue? in
             let alerts = try await self.client.all(.monitoring, "/v1/monitoring/alerts?model=\(self.model)&condition=dataset_drift", key: viewer)
             return alerts.first { $0["state"]?.string == "raised" }
         }

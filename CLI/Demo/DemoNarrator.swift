@@ -29,14 +29,17 @@ final class DemoNarrator {
     }
 
     /// Polls `probe` until it returns a value, or fails the step's check after `timeout`.
-    func waitFor<T>(_ what: String, timeout: Duration, every interval: Duration = .milliseconds(500), _ probe: () async throws -> T?) async throws -> T {
+    /// `explain` says what was seen instead, when it never came.
+    func waitFor<T>(_ what: String, timeout: Duration, every interval: Duration = .milliseconds(500),
+                    explain: (() async -> String)? = nil, _ probe: () async throws -> T?) async throws -> T {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let value = try await probe() { return value }
             try await Task.sleep(for: interval)
         }
         if let value = try await probe() { return value }
-        try check(false, what, otherwise: "not within \(timeout)")
+        let seen = await explain?() ?? ""
+        try check(false, what, otherwise: "not within \(timeout)" + (seen.isEmpty ? "" : "; \(seen)"))
         fatalError("unreachable: check(false) throws")
     }
 

@@ -154,10 +154,15 @@ struct PredictionStreamConsumer: Service {
         case .request:
             // A request inference will refuse (malformed, unknown model) is inference's to answer;
             // monitoring counts its failure from the answer.
-            guard let request = try? OIPRequest.decode(value),
-                  let (number, version) = catalog.resolve(tenant: tenant, model: request.modelName, version: request.modelVersion,
-                                                          alias: request.alias),
-                  let (rows, values) = try? InputAssembler.rows(for: request, schema: version.schema) else { return nil }
+            guard let request = try? OIPRequest.decode(value) else { return nil }
+            // A model, version or alias monitoring has not met on intellicore.models (yet): its
+            // inputs cannot be compared with a baseline, and are counted as `inputs_unattributed`.
+            guard let (number, version) = catalog.resolve(tenant: tenant, model: request.modelName, version: request.modelVersion,
+                                                          alias: request.alias) else {
+                live.skip { $0.inputsUnattributed += 1 }
+                return nil
+            }
+            guard let (rows, values) = try? InputAssembler.rows(for: request, schema: version.schema) else { return nil }
             return .inputs(MonitoredVersion(tenant: tenant, model: request.modelName, version: String(number)), rows: rows, values: values, time: time)
         }
     }

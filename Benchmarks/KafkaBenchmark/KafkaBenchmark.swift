@@ -44,17 +44,20 @@ struct KafkaBenchmark {
                                                  count: options.messages)
             let swiftConsume = try await SwiftClient.consume(bootstrap: options.bootstrap, topic: swiftTopic,
                                                             partitions: options.partitions, count: options.messages, logger: logger)
+            let inPlace = try await SwiftClient.consumeInPlace(bootstrap: options.bootstrap, topic: swiftTopic,
+                                                               partitions: options.partitions, count: options.messages, logger: logger)
             rows += [("produce raw", rawProduce), ("produce swift", swiftProduce),
-                     ("consume raw", rawConsume), ("consume swift", swiftConsume)]
-            report(String(format: "round %d  produce: raw %9.0f msg/s  swift %9.0f msg/s (%5.1f%%)   consume: raw %9.0f msg/s  swift %9.0f msg/s (%5.1f%%)",
+                     ("consume raw", rawConsume), ("consume swift", swiftConsume), ("consume in place", inPlace)]
+            report(String(format: "round %d  produce: raw %9.0f msg/s  swift %9.0f msg/s (%5.1f%%)   consume: raw %9.0f msg/s  swift %9.0f msg/s (%5.1f%%)  in place %9.0f msg/s (%5.1f%%)",
                          round, rawProduce, swiftProduce, 100 * swiftProduce / rawProduce,
-                         rawConsume, swiftConsume, 100 * swiftConsume / rawConsume))
+                         rawConsume, swiftConsume, 100 * swiftConsume / rawConsume, inPlace, 100 * inPlace / rawConsume))
         }
         if options.rounds > 1 {
             func best(_ name: String) -> Double { rows.filter { $0.0 == name }.map(\.1).max() ?? 0 }
-            report(String(format: "best     produce: raw %9.0f msg/s  swift %9.0f msg/s (%5.1f%%)   consume: raw %9.0f msg/s  swift %9.0f msg/s (%5.1f%%)",
+            report(String(format: "best     produce: raw %9.0f msg/s  swift %9.0f msg/s (%5.1f%%)   consume: raw %9.0f msg/s  swift %9.0f msg/s (%5.1f%%)  in place %9.0f msg/s (%5.1f%%)",
                          best("produce raw"), best("produce swift"), 100 * best("produce swift") / best("produce raw"),
-                         best("consume raw"), best("consume swift"), 100 * best("consume swift") / best("consume raw")))
+                         best("consume raw"), best("consume swift"), 100 * best("consume swift") / best("consume raw"),
+                         best("consume in place"), 100 * best("consume in place") / best("consume raw")))
         }
     }
 }

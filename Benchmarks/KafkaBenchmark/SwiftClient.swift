@@ -58,6 +58,25 @@ enum SwiftClient {
         precondition(bytes > 0)
         return Double(received - 1) / seconds
     }
+
+    /// The same read through `pollBatch`: each record's value read in place, nothing copied.
+    static func consumeInPlace(bootstrap: String, topic: String, partitions: Int, count: Int, logger: Logger) async throws -> Double {
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: bootstrap, groupId: nil), logger: logger)
+        try consumer.assign((0..<partitions).map { KafkaTopicPartition(topic: topic, partition: Int32($0), offset: KafkaOffset.beginning) })
+        var received = try await consumer.pollBatch(maxMessages: 1, timeout: .seconds(10)).count
+        let start = ContinuousClock.now
+        var bytes = 0
+        while received < count {
+            let batch = try await consumer.pollBatch(maxMessages: 5000, timeout: .seconds(10))
+            guard !batch.isEmpty else { throw BenchmarkError.stalled(received) }
+            for record in batch { bytes &+= record.value?.count ?? 0 }
+            received += batch.count
+        }
+        let seconds = elapsedSeconds(since: start)
+        await consumer.close()
+        precondition(bytes > 0)
+        return Double(received - 1) / seconds
+    }
 }
 
 enum BenchmarkError: Error { case stalled(Int), client(String) }

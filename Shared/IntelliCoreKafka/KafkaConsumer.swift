@@ -17,6 +17,8 @@ public final class KafkaConsumer: Sendable {
     private let queue: QueueHandle
     private let reader: ReaderBox
     private let closed = AtomicFlag()
+    /// `KafkaRecordBatch`es not yet released: librdkafka asks that they go before its handle.
+    private let outstanding = AtomicCounter()
     private let logger: Logger
     public let configuration: KafkaConsumerConfiguration
 
@@ -76,6 +78,22 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// `poll` without copying: the records stay in librdkafka's memory until the batch is
+    /// released (see `KafkaRecordBatch`). For hot paths that read each record once.
+    public func pollBatch(maxMessages: Int = 1000, timeout: Duration = .milliseconds(100)) async throws -> KafkaRecordBatch {
+        guard !closed.isSet else { throw KafkaError(.closed, "consumer is closed") }
+        let timeoutMilliseconds = Int32(timeout.totalMilliseconds)
+        return try await thread.run { [client, queue, reader, outstanding, logger] in
+            try client.consumeBatch(maxMessages: maxMessages, timeoutMilliseconds: timeoutMilliseconds, queue: queue,
+                                    reader: reader.reader, outstanding: outstanding, logger: logger)
+        }
+    }
+
+    /// Marks a batch's records as processed (see `storeOffsets(for:)` of messages).
+    public func storeOffsets(for batch: KafkaRecordBatch) throws {
+        try storeOffsets(batch.nextOffsets)
+    }
+
     /// Marks `messages` as processed: the offset after the highest one per partition is stored
     /// and will be committed. Partitions this consumer no longer owns are skipped.
     public func storeOffsets(for messages: [KafkaConsumerMessage]) throws {
@@ -132,6 +150,10 @@ public final class KafkaConsumer: Sendable {
     /// Commits stored offsets, leaves the group and frees the client. Safe to call twice.
     public func close() async {
         guard closed.setOnce() else { return }
+        if outstanding.current > 0 {
+            logger.warning("closing a consumer with record batches not yet released (librdkafka asks that its messages be destroyed first)",
+                           metadata: ["batches": "\(outstanding.current)"])
+        }
         _ = try? await thread.run { [client, queue, logger] in client.closeConsumer(queue: queue, logger: logger) }
         thread.shutdown()
     }

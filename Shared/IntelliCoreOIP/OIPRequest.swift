@@ -52,13 +52,16 @@ public struct OIPRequest: Sendable {
 
     /// Fast path first; Codable when the fast decoder meets something it does not handle.
     public static func decode(_ bytes: [UInt8]) throws -> OIPRequest {
+        try bytes.withUnsafeBufferPointer { try decode($0) }
+    }
+
+    /// The same from bytes the caller does not own (a consumed record read in place).
+    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>) throws -> OIPRequest {
         do {
-            return try bytes.withUnsafeBufferPointer { buffer in
-                var decoder = OIPRequestDecoder(bytes: buffer)
-                return try decoder.decode()
-            }
+            var decoder = OIPRequestDecoder(bytes: bytes)
+            return try decoder.decode()
         } catch OIPRequestDecoder.Failure.unsupported {
-            return OIPRequest(try EventCodec.decode(PredictionRequested.self, from: bytes))
+            return OIPRequest(try EventCodec.decode(PredictionRequested.self, from: Array(bytes)))
         }
     }
 }

@@ -68,6 +68,59 @@ struct MockClusterTests {
         await producer.shutdown()
     }
 
+    /// `pollBatch` reads the records in place: the same keys, values, headers, timestamps and
+    /// offsets as the copying `poll`, across two topics, and `copied()` gives the copy.
+    @Test func recordBatchesReadInPlaceWhatPollCopies() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("views-a", partitions: 2)
+        try cluster.createTopic("views-b", partitions: 1)
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
+        var sent: [KafkaProducerMessage] = []
+        for index in 0..<300 {
+            let topic = index % 3 == 0 ? "views-b" : "views-a"
+            sent.append(KafkaProducerMessage(topic: topic, partition: topic == "views-a" ? Int32(index % 2) : 0, key: index % 7 == 0 ? nil : Array("k\(index)".utf8),
+                                             value: index % 11 == 0 ? nil : Array("value \(index)".utf8),
+                                             headers: [KafkaHeader(name: "ce_id", string: "id-\(index)"), KafkaHeader(name: "empty", value: nil),
+                                                       KafkaHeader(name: "ce_id", string: "last-\(index)")]))
+        }
+        for result in try await producer.send(sent) { _ = try result.get() }
+        let partitions = [KafkaTopicPartition(topic: "views-a", partition: 0, offset: KafkaOffset.beginning),
+                          KafkaTopicPartition(topic: "views-a", partition: 1, offset: KafkaOffset.beginning),
+                          KafkaTopicPartition(topic: "views-b", partition: 0, offset: KafkaOffset.beginning)]
+        let copying = try KafkaConsumer(configuration: .init(bootstrapServers: cluster.bootstrapServers, groupId: nil), logger: logger)
+        try copying.assign(partitions)
+        let copies = try await drain(copying, count: sent.count)
+        await copying.close()
+        let viewing = try KafkaConsumer(configuration: .init(bootstrapServers: cluster.bootstrapServers, groupId: nil), logger: logger)
+        try viewing.assign(partitions)
+        var seen: [String: KafkaConsumerMessage] = [:]
+        var highest: [KafkaTopicPartition: Int64] = [:]
+        let deadline = ContinuousClock.now + .seconds(30)
+        while seen.count < sent.count && ContinuousClock.now < deadline {
+            let batch = try await viewing.pollBatch(maxMessages: 64, timeout: .milliseconds(200))
+            for record in batch {
+                let last = record.header(named: "ce_id").map { String(decoding: $0, as: UTF8.self) } ?? ""
+                #expect(record.header(named: "empty")?.count == 0 && record.hasHeader(named: "empty") && !record.hasHeader(named: "absent"))
+                #expect(record.header(named: "ce_id", hasPrefix: "last-"))
+                seen[last] = record.copied()
+                let copy = record.copied()
+                #expect(copy.key == record.key.map(Array.init) && copy.value == record.value.map(Array.init)
+                        && copy.timestampMilliseconds == record.timestampMilliseconds && copy.offset == record.offset && copy.topic == record.topic)
+            }
+            for next in batch.nextOffsets { highest[KafkaTopicPartition(topic: next.topic, partition: next.partition)] = next.offset }
+        }
+        await viewing.close()
+        try #require(copies.count == sent.count && seen.count == sent.count, "copied \(copies.count), viewed \(seen.count) of \(sent.count)")
+        for copy in copies {
+            let viewed = try #require(seen[copy.headerString(named: "ce_id") ?? ""])
+            #expect(viewed.key == copy.key && viewed.value == copy.value && viewed.headers == copy.headers && viewed.topic == copy.topic
+                    && viewed.partition == copy.partition && viewed.offset == copy.offset)
+        }
+        #expect(highest == [KafkaTopicPartition(topic: "views-a", partition: 0): 100, KafkaTopicPartition(topic: "views-a", partition: 1): 100,
+                            KafkaTopicPartition(topic: "views-b", partition: 0): 100])
+        await producer.shutdown()
+    }
+
     @Test func deliveryToMissingPartitionFailsWithTypedError() async throws {
         let cluster = try KafkaMockCluster()
         try cluster.createTopic("small", partitions: 1)

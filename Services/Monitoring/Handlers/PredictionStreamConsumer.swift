@@ -33,11 +33,16 @@ struct PredictionStreamConsumer: Service {
         try await prepare()
         try consumer.subscribe(topics: subscribed.map { topics[$0] })
         var sampled = 0
-        func fetch() -> Task<[KafkaConsumerMessage], any Error> {
-            Task { [consumer, batchSize] in try await consumer.poll(maxMessages: batchSize, timeout: .milliseconds(100)) }
+        // Records are read in place in librdkafka's memory (`KafkaRecordBatch`): nothing is copied
+        // but what goes to the dead-letter topic.
+        func fetch() -> Task<KafkaRecordBatch, any Error> {
+            Task { [consumer, batchSize] in try await consumer.pollBatch(maxMessages: batchSize, timeout: .milliseconds(100)) }
         }
         var next = fetch()
         defer { next.cancel() }
+        var kept: [(index: Int, kind: RecordKind)] = []
+        var hashes: [UInt64] = []
+        var records: [StreamRecord] = []
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let batch = try await next.value
             next = fetch()
@@ -45,27 +50,29 @@ struct PredictionStreamConsumer: Service {
             let now = Date().timeIntervalSince1970
             // What each record is, from its type header's bytes; requests not sampled are let go
             // here, before anything is read or remembered of them.
-            var kept: [(KafkaConsumerMessage, RecordKind)] = []
-            kept.reserveCapacity(batch.count)
-            for message in batch {
-                guard let kind = RecordKind(message), message.timestampMilliseconds.map({ Double($0) / 1000 > now - 3600 }) ?? true else { continue }
+            kept.removeAll(keepingCapacity: true)
+            hashes.removeAll(keepingCapacity: true)
+            for index in batch.indices {
+                let record = batch[index]
+                guard let kind = RecordKind(record), record.timestampMilliseconds.map({ Double($0) / 1000 > now - 3600 }) ?? true else { continue }
                 if kind == .request {
                     sampled += 1
                     guard sampled >= sampleEvery else { continue }
                     sampled = 0
                 }
-                kept.append((message, kind))
+                kept.append((index, kind))
+                hashes.append(DuplicateFilter.hash(record.header(named: CloudEventHeader.id) ?? UnsafeRawBufferPointer(start: nil, count: 0)))
             }
-            let fresh = live.firstSight(kept.map { DuplicateFilter.hash($0.0.headerBytes(named: CloudEventHeader.id) ?? []) }, at: Int64(now))
-            var records: [StreamRecord] = []
-            records.reserveCapacity(kept.count)
+            let fresh = live.firstSight(hashes, at: Int64(now))
+            records.removeAll(keepingCapacity: true)
             var rejected: [(KafkaConsumerMessage, String)] = []
             var tenants = TenantNames()
-            for (index, (message, kind)) in kept.enumerated() where fresh[index] {
-                switch Result(catching: { () throws(AnswerReader.Unreadable) in try read(message, kind, now: now, tenants: &tenants) }) {
-                case .success(let record?): records.append(record)
+            for (position, (index, kind)) in kept.enumerated() where fresh[position] {
+                let record = batch[index]
+                switch Result(catching: { () throws(AnswerReader.Unreadable) in try read(record, kind, now: now, tenants: &tenants) }) {
+                case .success(let read?): records.append(read)
                 case .success(nil): break
-                case .failure(let unreadable): rejected.append((message, unreadable.description))
+                case .failure(let unreadable): rejected.append((record.copied(), unreadable.description))
                 }
             }
             live.apply(records, now: now) { catalog.version($0)?.baseline }
@@ -94,8 +101,8 @@ struct PredictionStreamConsumer: Service {
             }
         }
 
-        init?(_ message: KafkaConsumerMessage) {
-            guard let type = message.headerBytes(named: CloudEventHeader.type),
+        init?(_ record: KafkaRecordView) {
+            guard let type = record.header(named: CloudEventHeader.type),
                   let found = Self.types.first(where: { $0.1.elementsEqual(type) }) else { return nil }
             self = found.0
         }
@@ -104,38 +111,35 @@ struct PredictionStreamConsumer: Service {
     /// The tenant of consecutive records of one tenant made into a `String` once (a tenant id
     /// longer than 15 bytes is a heap allocation per record otherwise).
     struct TenantNames {
-        private var bytes: ArraySlice<UInt8> = []
+        private var bytes: [UInt8] = []
         private var name = ""
 
-        mutating func name(_ header: ArraySlice<UInt8>?) -> String? {
+        mutating func name(_ header: UnsafeRawBufferPointer?) -> String? {
             guard let header, !header.isEmpty else { return nil }
             if !header.elementsEqual(bytes) {
-                bytes = header
+                bytes = Array(header)
                 name = String(decoding: header, as: UTF8.self)
             }
             return name
         }
     }
 
-    private func read(_ message: KafkaConsumerMessage, _ kind: RecordKind, now: Double,
+    private func read(_ record: KafkaRecordView, _ kind: RecordKind, now: Double,
                       tenants: inout TenantNames) throws(AnswerReader.Unreadable) -> StreamRecord? {
-        let time = message.timestampMilliseconds.map { Double($0) / 1000 } ?? now
-        guard let tenant = tenants.name(message.headerBytes(named: CloudEventHeader.tenantId)) else {
+        let time = record.timestampMilliseconds.map { Double($0) / 1000 } ?? now
+        guard let tenant = tenants.name(record.header(named: CloudEventHeader.tenantId)) else {
             throw AnswerReader.Unreadable(description: "\(kind.eventType) without ce_tenantid: monitoring cannot tell whose it is")
         }
-        guard let value = message.value else { throw AnswerReader.Unreadable(description: "\(kind.eventType) without a payload") }
-        if message.hasHeader(named: CloudEventHeader.contentType), !message.header(named: CloudEventHeader.contentType, hasPrefix: "application/json") {
+        guard let raw = record.value else { throw AnswerReader.Unreadable(description: "\(kind.eventType) without a payload") }
+        if let type = record.header(named: CloudEventHeader.contentType), !type.starts(with: "application/json".utf8) {
             return nil // protobuf answers and requests: not read here (see docs/operations.md)
         }
+        let value = raw.assumingMemoryBound(to: UInt8.self)
         switch kind {
         case .answer:
-            return .answer(try value.withUnsafeBufferPointer { bytes throws(AnswerReader.Unreadable) in
-                try AnswerReader.completed(bytes, tenant: tenant, time: time)
-            })
+            return .answer(try AnswerReader.completed(value, tenant: tenant, time: time))
         case .failure:
-            let failure = try value.withUnsafeBufferPointer { bytes throws(AnswerReader.Unreadable) in
-                try AnswerReader.failed(bytes, tenant: tenant, time: time)
-            }
+            let failure = try AnswerReader.failed(value, tenant: tenant, time: time)
             // A failure for a model name nobody registered (`unknown_model`: any name a client
             // sends) makes no window or series of its own; it is counted as skipped.
             if case .failure(let version, _, _)? = failure, !catalog.knows(tenant: tenant, model: version.model) {
@@ -144,7 +148,7 @@ struct PredictionStreamConsumer: Service {
             }
             return failure
         case .feedback:
-            guard let feedback = try? EventCodec.decode(PredictionFeedbackReceived.self, from: value) else {
+            guard let feedback = try? EventCodec.decode(PredictionFeedbackReceived.self, from: Array(value)) else {
                 throw AnswerReader.Unreadable(description: "PredictionFeedbackReceived payload is not a valid feedback (request_id, model_name, ground_truth)")
             }
             guard let truth = feedback.groundTruth.first, truth.isFinite else {

@@ -1,4 +1,5 @@
 import CRDKafka
+import IntelliCoreConcurrency
 import Logging
 
 /// The consumer side of librdkafka on one handle. `KafkaConsumer` decides when and on which
@@ -33,38 +34,81 @@ extension RDKafkaClient {
     }
 
     /// Blocks up to `timeoutMilliseconds` for one record, then takes what else is fetched, up to
-    /// `maxMessages`. Rebalance callbacks run inside.
+    /// `maxMessages`, copied into `KafkaConsumerMessage`s. Rebalance callbacks run inside.
     func consume(maxMessages: Int, timeoutMilliseconds: Int32, queue: QueueHandle, reader: MessageReader,
                  logger: Logger) throws -> [KafkaConsumerMessage] {
         var messages: [KafkaConsumerMessage] = []
-        guard let first = rd_kafka_consumer_poll(pointer, timeoutMilliseconds) else { return messages }
-        messages.reserveCapacity(min(maxMessages, 1024))
-        try take(first, into: &messages, reader: reader, logger: logger)
-        if maxMessages > 1 {
-            let buffer = UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>.allocate(capacity: maxMessages - 1)
-            defer { buffer.deallocate() }
-            let count = rd_kafka_consume_batch_queue(queue.pointer, 0, buffer, maxMessages - 1)
-            var failure: (any Error)?
-            for index in 0..<max(count, 0) {
-                guard let message = buffer[index] else { continue }
-                if failure != nil { rd_kafka_message_destroy(message); continue }
-                do { try take(message, into: &messages, reader: reader, logger: logger) }
-                catch { failure = error }
-            }
-            if let failure { throw failure }
+        try poll(maxMessages: maxMessages, timeoutMilliseconds: timeoutMilliseconds, queue: queue, logger: logger) { count in
+            messages.reserveCapacity(count)
+        } keep: { message in
+            messages.append(reader.read(message))
+            rd_kafka_message_destroy(message)
         }
         return messages
     }
 
-    /// Converts and frees one message; error events are logged, fatal ones thrown.
-    private func take(_ message: UnsafeMutablePointer<rd_kafka_message_t>, into messages: inout [KafkaConsumerMessage],
-                      reader: MessageReader, logger: Logger) throws {
-        defer { rd_kafka_message_destroy(message) }
+    /// The same poll, the records left in librdkafka's memory as a `KafkaRecordBatch`.
+    func consumeBatch(maxMessages: Int, timeoutMilliseconds: Int32, queue: QueueHandle, reader: MessageReader,
+                      outstanding: AtomicCounter, logger: Logger) throws -> KafkaRecordBatch {
+        var messages: [UnsafeMutablePointer<rd_kafka_message_t>] = []
+        var topicIndexes: [UInt16] = []
+        var topicNames: [String] = []
+        var handles: [OpaquePointer?] = []
+        do {
+            try poll(maxMessages: maxMessages, timeoutMilliseconds: timeoutMilliseconds, queue: queue, logger: logger) { count in
+                messages.reserveCapacity(count)
+                topicIndexes.reserveCapacity(count)
+            } keep: { message in
+                let handle = message.pointee.rkt
+                let index: Int
+                if let found = handles.lastIndex(where: { $0 == handle }) {
+                    index = found
+                } else {
+                    index = handles.count
+                    handles.append(handle)
+                    topicNames.append(reader.topicName(message))
+                }
+                messages.append(message)
+                topicIndexes.append(UInt16(truncatingIfNeeded: index))
+            }
+        } catch {
+            for message in messages { rd_kafka_message_destroy(message) }
+            throw error
+        }
+        return KafkaRecordBatch(messages: messages, topicIndexes: topicIndexes, topicNames: topicNames, outstanding: outstanding)
+    }
+
+    /// Blocks up to `timeoutMilliseconds` for one message, then takes what else is fetched, up to
+    /// `maxMessages`: each record goes to `keep`, which owns it; error events are logged and
+    /// freed, a fatal one is thrown after the rest are freed.
+    private func poll(maxMessages: Int, timeoutMilliseconds: Int32, queue: QueueHandle, logger: Logger,
+                      reserve: (Int) -> Void, keep: (UnsafeMutablePointer<rd_kafka_message_t>) -> Void) throws {
+        guard let first = rd_kafka_consumer_poll(pointer, timeoutMilliseconds) else { return }
+        reserve(min(maxMessages, 1024))
+        try take(first, logger: logger, keep: keep)
+        guard maxMessages > 1 else { return }
+        let buffer = UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>.allocate(capacity: maxMessages - 1)
+        defer { buffer.deallocate() }
+        let count = rd_kafka_consume_batch_queue(queue.pointer, 0, buffer, maxMessages - 1)
+        var failure: (any Error)?
+        for index in 0..<max(count, 0) {
+            guard let message = buffer[index] else { continue }
+            if failure != nil { rd_kafka_message_destroy(message); continue }
+            do { try take(message, logger: logger, keep: keep) }
+            catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Hands a record to `keep`; frees an error event after logging it (throwing a fatal one).
+    private func take(_ message: UnsafeMutablePointer<rd_kafka_message_t>, logger: Logger,
+                      keep: (UnsafeMutablePointer<rd_kafka_message_t>) -> Void) throws {
         let error = message.pointee.err
         if error == RD_KAFKA_RESP_ERR_NO_ERROR {
-            messages.append(reader.read(message))
+            keep(message)
             return
         }
+        defer { rd_kafka_message_destroy(message) }
         if error == RD_KAFKA_RESP_ERR__PARTITION_EOF { return }
         if let fatal = fatalError() { throw fatal }
         logger.warning("consumer error", metadata: ["error": "\(error.message)",

@@ -10,18 +10,21 @@ final class MessageReader {
     private var topicNames: [OpaquePointer: String] = [:]
 
     func read(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaConsumerMessage {
+        Self.copy(message, topic: topicName(message))
+    }
+
+    /// The message's topic name, made into a `String` once per topic handle.
+    func topicName(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> String {
+        guard let rkt = message.pointee.rkt else { return "" }
+        if let cached = topicNames[rkt] { return cached }
+        let topic = String(cString: rd_kafka_topic_name(rkt))
+        topicNames[rkt] = topic
+        return topic
+    }
+
+    /// Copies key, value and headers out of librdkafka's message.
+    static func copy(_ message: UnsafeMutablePointer<rd_kafka_message_t>, topic: String) -> KafkaConsumerMessage {
         let raw = message.pointee
-        let topic: String
-        if let rkt = raw.rkt {
-            if let cached = topicNames[rkt] {
-                topic = cached
-            } else {
-                topic = String(cString: rd_kafka_topic_name(rkt))
-                topicNames[rkt] = topic
-            }
-        } else {
-            topic = ""
-        }
         let key = raw.key.map { Array(UnsafeRawBufferPointer(start: $0, count: raw.key_len)) }
         let value = raw.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: raw.len)) }
         var headers = PackedHeaders()

@@ -13,9 +13,12 @@ import Logging
 /// inference writes — and as many requests are produced, monitoring is resumed (SIGCONT) and
 /// timed until its 5-minute window (read through its API) counts every answer. Prints answers/s,
 /// the CPU per answer of monitoring and the broker, and how busy the machine was. Inputs are
-/// sampled for drift at monitoring's configured rate; answers are never sampled.
+/// sampled for drift at monitoring's configured rate; answers are never sampled. The other
+/// consumers of the prediction topics (`--other-pids`: billing and inference) are paused too
+/// unless `--others running`: on this two-core machine they would compete with monitoring for
+/// the same cores, and what is measured is monitoring's capacity.
 ///   monitoring-benchmark --bootstrap HOST:PORT --gateway URL --monitoring URL --admin-key-file F --monitoring-pid P
-///                        [--broker-pid P] [--answers 1000000] [--sample-rate 0.25]
+///                        [--broker-pid P] [--other-pids P,Q] [--others paused|running] [--answers 1000000] [--sample-rate 0.25]
 @main
 struct MonitoringBenchmark {
     static func main() async throws {
@@ -26,7 +29,7 @@ struct MonitoringBenchmark {
               let keyFile = options["--admin-key-file"], let pid = options["--monitoring-pid"].flatMap({ pid_t($0) }) else {
             FileHandle.standardError.write(Data("""
                 usage: monitoring-benchmark --bootstrap HOST:PORT --gateway URL --monitoring URL --admin-key-file F --monitoring-pid P \
-                [--broker-pid P] [--answers 1000000]
+                [--broker-pid P] [--other-pids P,Q] [--others paused|running] [--answers 1000000]
 
                 """.utf8))
             exit(2)
@@ -72,6 +75,14 @@ struct MonitoringBenchmark {
 
         // 2. The backlog, produced while monitoring is paused: answers as inference writes them,
         //    and the requests they answer (three features, full-precision numbers).
+        let others = options["--others"] ?? "paused"
+        guard others == "paused" || others == "running" else {
+            FileHandle.standardError.write(Data("--others is paused or running\n".utf8))
+            exit(2)
+        }
+        let paused = others == "paused" ? (options["--other-pids"] ?? "").split(separator: ",").compactMap { pid_t($0) } : []
+        for other in paused { kill(other, SIGSTOP) }
+        defer { for other in paused { kill(other, SIGCONT) } }
         kill(pid, SIGSTOP)
         var resumed = false
         defer { if !resumed { kill(pid, SIGCONT) } }
@@ -140,6 +151,8 @@ struct MonitoringBenchmark {
         report(String(format: "  and their %d requests in %.2f s (%d input rows compared with the baseline%@): both streams drained at %.0f answers/s",
                       count, inputSeconds ?? .nan, rows, inputSeconds == nil ? ", not all of them" : "", Double(count) / drained))
         report("  " + cpu.summary(per: count, unit: "answer (with its request)"))
+        report(paused.isEmpty ? "  the other consumers of these topics (billing, inference) ran beside it"
+                              : "  the other consumers of these topics (billing, inference) were paused during the backlog and the drain (--others running keeps them)")
         report(String(format: "  machine: %.2f of %d cores busy on average during the drain", busy / drained, ProcessInfo.processInfo.activeProcessorCount))
         // 4. The ceiling the broker sets: a bare consumer (the same client and fetch settings, no
         //    processing) reading as many records of the same two topics from their start.

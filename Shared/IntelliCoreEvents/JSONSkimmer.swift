@@ -78,6 +78,23 @@ public struct JSONSkimmer {
         return nil
     }
 
+    /// Hands `body` a JSON string's UTF-8 bytes: in place when it has no escapes (nothing made),
+    /// decoded otherwise. Nil when the value is not a string.
+    public mutating func withStringBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
+        skipSpace()
+        let start = index
+        guard take(UInt8(ascii: "\"")) else { return nil }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\\") { break }
+            index += 1
+            if byte == UInt8(ascii: "\"") { return body(UnsafeBufferPointer(rebasing: bytes[(start + 1)..<(index - 1)])) }
+        }
+        index = start
+        guard var text = string() else { return nil }
+        return text.withUTF8(body)
+    }
+
     /// A whole number written without fraction or exponent.
     public mutating func integer() -> Int? {
         let start = index

@@ -59,6 +59,22 @@ import Testing
         #expect(sights == [true, false, true, true])
     }
 
+    /// The answer's id is hashed from its bytes in place; with escapes it is decoded first, so it
+    /// matches the feedback's request id (decoded by Codable) either way.
+    @Test func answerIdsHashAsTheirDecodedText() throws {
+        for (written, decoded) in [("r-\\u0031-\\\"q\\\"", "r-1-\"q\""), ("0b5e3c1a-7f7e-4a57-9d4e-5a0e2b1c9f00", "0b5e3c1a-7f7e-4a57-9d4e-5a0e2b1c9f00")] {
+            let payload = Array(#"{"id":""#.utf8) + Array(written.utf8)
+                + Array(#"","model_name":"churn","model_version":"1","outputs":[{"shape":[1,2],"data":[0.2,0.8]}]}"#.utf8)
+            let answer = try payload.withUnsafeBufferPointer { try AnswerReader.completed($0, tenant: "acme", time: 10) }
+            #expect(answer.requestId == DuplicateFilter.hash(decoded.utf8), "\(written)")
+        }
+        let notAString = Array(#"12"#.utf8).withUnsafeBufferPointer { bytes in
+            var reader = JSONSkimmer(bytes)
+            return reader.withStringBytes { $0.count }
+        }
+        #expect(notAString == nil)
+    }
+
     @Test func answersAreReadAsInferenceWritesThem() throws {
         let values: [Float] = [0.1, 0.9, 0.8, 0.2, 0.3, 0.7]
         let bytes = values.withUnsafeBufferPointer {

@@ -9,7 +9,8 @@ import ServiceLifecycle
 /// Consumes prediction requests, answers and feedback at the full rate into `LiveMetrics`.
 ///
 /// Answers and feedback are all counted (never sampled); request inputs are sampled for drift
-/// (`MONITORING_INPUT_SAMPLE_RATE`, every n-th request). A record re-sent with the same `ce_id`
+/// (`MONITORING_INPUT_SAMPLE_RATE`, every n-th record of the requests topic, chosen before any of
+/// its headers is read). A record re-sent with the same `ce_id`
 /// within the dedupe horizon is counted once. A record monitoring cannot read goes to the
 /// dead-letter topic with the reason; a record of another type on these topics is skipped.
 /// Offsets are stored after a batch is applied (at least once; the windows are in memory).
@@ -40,6 +41,7 @@ struct PredictionStreamConsumer: Service {
         }
         var next = fetch()
         defer { next.cancel() }
+        let requestsTopic = topics[.predictionRequests]
         var kept: [(index: Int, kind: RecordKind)] = []
         var hashes: [UInt64] = []
         var records: [StreamRecord] = []
@@ -54,12 +56,14 @@ struct PredictionStreamConsumer: Service {
             hashes.removeAll(keepingCapacity: true)
             for index in batch.indices {
                 let record = batch[index]
-                guard let kind = RecordKind(record), record.timestampMilliseconds.map({ Double($0) / 1000 > now - 3600 }) ?? true else { continue }
-                if kind == .request {
+                // The requests topic is sampled by position before a header is read: librdkafka
+                // parses a record's headers into a list of allocations on the first look.
+                if record.topic == requestsTopic {
                     sampled += 1
                     guard sampled >= sampleEvery else { continue }
                     sampled = 0
                 }
+                guard let kind = RecordKind(record), record.timestampMilliseconds.map({ Double($0) / 1000 > now - 3600 }) ?? true else { continue }
                 kept.append((index, kind))
                 hashes.append(DuplicateFilter.hash(record.header(named: CloudEventHeader.id) ?? UnsafeRawBufferPointer(start: nil, count: 0)))
             }

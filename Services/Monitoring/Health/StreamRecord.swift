@@ -43,9 +43,8 @@ enum AnswerReader {
         let read = skimmer.object { key, value in
             switch key {
             case "id":
-                guard let text = value.string() else { return false }
-                id = DuplicateFilter.hash(text.utf8)
-                return true
+                id = value.withStringBytes(DuplicateFilter.hash)
+                return id != nil
             case "model_name": model = value.string(); return model != nil
             case "model_version": version = value.string(); return version != nil
             case "shadow":

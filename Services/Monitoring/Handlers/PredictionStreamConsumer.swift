@@ -44,44 +44,58 @@ struct PredictionStreamConsumer: Service {
         let requestsTopic = topics[.predictionRequests]
         var kept: [(index: Int, kind: RecordKind)] = []
         var hashes: [UInt64] = []
-        var records: [StreamRecord] = []
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let batch = try await next.value
-            next = fetch()
-            guard !batch.isEmpty else { continue }
-            let now = Date().timeIntervalSince1970
-            // What each record is, from its type header's bytes; requests not sampled are let go
-            // here, before anything is read or remembered of them.
-            kept.removeAll(keepingCapacity: true)
-            hashes.removeAll(keepingCapacity: true)
-            for index in batch.indices {
-                let record = batch[index]
-                // The requests topic is sampled by position before a header is read: librdkafka
-                // parses a record's headers into a list of allocations on the first look.
-                if record.topic == requestsTopic {
-                    sampled += 1
-                    guard sampled >= sampleEvery else { continue }
-                    sampled = 0
+        // Two stages: a batch's records are read while the previous batch is applied to the
+        // windows and its offsets stored (the apply and the dead letters of one batch finish
+        // before the next batch's begin, so batches still take effect in order).
+        var applying: Task<Void, any Error>?
+        do {
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                let batch = try await next.value
+                next = fetch()
+                guard !batch.isEmpty else { continue }
+                let now = Date().timeIntervalSince1970
+                // What each record is, from its type header's bytes; requests not sampled are let
+                // go here, before anything is read or remembered of them.
+                kept.removeAll(keepingCapacity: true)
+                hashes.removeAll(keepingCapacity: true)
+                for index in batch.indices {
+                    let record = batch[index]
+                    // The requests topic is sampled by position before a header is read: librdkafka
+                    // parses a record's headers into a list of allocations on the first look.
+                    if record.topic == requestsTopic {
+                        sampled += 1
+                        guard sampled >= sampleEvery else { continue }
+                        sampled = 0
+                    }
+                    guard let kind = RecordKind(record), record.timestampMilliseconds.map({ Double($0) / 1000 > now - 3600 }) ?? true else { continue }
+                    kept.append((index, kind))
+                    hashes.append(DuplicateFilter.hash(record.header(named: CloudEventHeader.id) ?? UnsafeRawBufferPointer(start: nil, count: 0)))
                 }
-                guard let kind = RecordKind(record), record.timestampMilliseconds.map({ Double($0) / 1000 > now - 3600 }) ?? true else { continue }
-                kept.append((index, kind))
-                hashes.append(DuplicateFilter.hash(record.header(named: CloudEventHeader.id) ?? UnsafeRawBufferPointer(start: nil, count: 0)))
-            }
-            let fresh = live.firstSight(hashes, at: Int64(now))
-            records.removeAll(keepingCapacity: true)
-            var rejected: [(KafkaConsumerMessage, String)] = []
-            var tenants = TenantNames()
-            for (position, (index, kind)) in kept.enumerated() where fresh[position] {
-                let record = batch[index]
-                switch Result(catching: { () throws(AnswerReader.Unreadable) in try read(record, kind, now: now, tenants: &tenants) }) {
-                case .success(let read?): records.append(read)
-                case .success(nil): break
-                case .failure(let unreadable): rejected.append((record.copied(), unreadable.description))
+                let fresh = live.firstSight(hashes, at: Int64(now))
+                var records: [StreamRecord] = []
+                records.reserveCapacity(kept.count)
+                var rejected: [(KafkaConsumerMessage, String)] = []
+                var tenants = TenantNames()
+                for (position, (index, kind)) in kept.enumerated() where fresh[position] {
+                    let record = batch[index]
+                    switch Result(catching: { () throws(AnswerReader.Unreadable) in try read(record, kind, now: now, tenants: &tenants) }) {
+                    case .success(let read?): records.append(read)
+                    case .success(nil): break
+                    case .failure(let unreadable): rejected.append((record.copied(), unreadable.description))
+                    }
+                }
+                let offsets = batch.nextOffsets
+                try await applying?.value
+                applying = Task { [live, catalog, deadLetters, consumer, records, rejected] in
+                    live.apply(records, now: now) { catalog.version($0)?.baseline }
+                    for (message, reason) in rejected { try await deadLetters.publish(message, reason: reason) }
+                    try consumer.storeOffsets(offsets)
                 }
             }
-            live.apply(records, now: now) { catalog.version($0)?.baseline }
-            for (message, reason) in rejected { try await deadLetters.publish(message, reason: reason) }
-            try consumer.storeOffsets(for: batch)
+            try await applying?.value
+        } catch {
+            _ = try? await applying?.value
+            throw error
         }
         _ = try? await next.value
         await consumer.close()

@@ -42,11 +42,10 @@ struct PredictionStreamConsumer: Service {
         var next = fetch()
         defer { next.cancel() }
         let requestsTopic = topics[.predictionRequests]
-        var kept: [(index: Int, kind: RecordKind)] = []
-        var hashes: [UInt64] = []
         // Two stages: a batch's records are read while the previous batch is applied to the
         // windows and its offsets stored (the apply and the dead letters of one batch finish
-        // before the next batch's begin, so batches still take effect in order).
+        // before the next batch's begin, so batches still take effect in order). Reading a large
+        // batch is split in two halves read side by side.
         var applying: Task<Void, any Error>?
         do {
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -54,36 +53,25 @@ struct PredictionStreamConsumer: Service {
                 next = fetch()
                 guard !batch.isEmpty else { continue }
                 let now = Date().timeIntervalSince1970
-                // What each record is, from its type header's bytes; requests not sampled are let
-                // go here, before anything is read or remembered of them.
-                kept.removeAll(keepingCapacity: true)
-                hashes.removeAll(keepingCapacity: true)
-                for index in batch.indices {
-                    let record = batch[index]
-                    // The requests topic is sampled by position before a header is read: librdkafka
-                    // parses a record's headers into a list of allocations on the first look.
-                    if record.topic == requestsTopic {
-                        sampled += 1
-                        guard sampled >= sampleEvery else { continue }
-                        sampled = 0
-                    }
-                    guard let kind = RecordKind(record), record.timestampMilliseconds.map({ Double($0) / 1000 > now - 3600 }) ?? true else { continue }
-                    kept.append((index, kind))
-                    hashes.append(DuplicateFilter.hash(record.header(named: CloudEventHeader.id) ?? UnsafeRawBufferPointer(start: nil, count: 0)))
+                // The requests topic is sampled by position before a header is read: librdkafka
+                // parses a record's headers into a list of allocations on the first look.
+                let candidates = batch.indices.filter { index in
+                    guard batch[index].topic == requestsTopic else { return true }
+                    sampled += 1
+                    guard sampled >= sampleEvery else { return false }
+                    sampled = 0
+                    return true
                 }
+                let half = candidates.count >= 2 * Self.smallestHalf ? candidates.count / 2 : candidates.count
+                async let firstKinds = classify(batch, candidates[..<half], now: now)
+                let secondKinds = classify(batch, candidates[half...], now: now)
+                let (kept, hashes) = await (firstKinds.kept + secondKinds.kept, firstKinds.hashes + secondKinds.hashes)
+                let split = await firstKinds.kept.count
                 let fresh = live.firstSight(hashes, at: Int64(now))
-                var records: [StreamRecord] = []
-                records.reserveCapacity(kept.count)
-                var rejected: [(KafkaConsumerMessage, String)] = []
-                var tenants = TenantNames()
-                for (position, (index, kind)) in kept.enumerated() where fresh[position] {
-                    let record = batch[index]
-                    switch Result(catching: { () throws(AnswerReader.Unreadable) in try read(record, kind, now: now, tenants: &tenants) }) {
-                    case .success(let read?): records.append(read)
-                    case .success(nil): break
-                    case .failure(let unreadable): rejected.append((record.copied(), unreadable.description))
-                    }
-                }
+                async let firstRead = readAll(batch, kept[..<split], fresh: fresh[..<split], now: now)
+                let secondRead = readAll(batch, kept[split...], fresh: fresh[split...], now: now)
+                let records = await firstRead.records + secondRead.records
+                let rejected = await firstRead.rejected + secondRead.rejected
                 let offsets = batch.nextOffsets
                 try await applying?.value
                 applying = Task { [live, catalog, deadLetters, consumer, records, rejected] in
@@ -99,6 +87,44 @@ struct PredictionStreamConsumer: Service {
         }
         _ = try? await next.value
         await consumer.close()
+    }
+
+    /// Below this many records a batch is read in one piece.
+    static let smallestHalf = 256
+
+    /// What each candidate record is, from its type header's bytes, and the hash of its `ce_id`;
+    /// records of other types and older than the hour kept are let go.
+    private func classify(_ batch: KafkaRecordBatch, _ candidates: ArraySlice<Int>, now: Double) -> (kept: [(index: Int, kind: RecordKind)], hashes: [UInt64]) {
+        var kept: [(index: Int, kind: RecordKind)] = []
+        var hashes: [UInt64] = []
+        kept.reserveCapacity(candidates.count)
+        hashes.reserveCapacity(candidates.count)
+        for index in candidates {
+            let record = batch[index]
+            guard let kind = RecordKind(record), record.timestampMilliseconds.map({ Double($0) / 1000 > now - 3600 }) ?? true else { continue }
+            kept.append((index, kind))
+            hashes.append(DuplicateFilter.hash(record.header(named: CloudEventHeader.id) ?? UnsafeRawBufferPointer(start: nil, count: 0)))
+        }
+        return (kept, hashes)
+    }
+
+    /// The fresh records read; the unreadable ones copied out with the reason.
+    private func readAll(_ batch: KafkaRecordBatch, _ kept: ArraySlice<(index: Int, kind: RecordKind)>, fresh: ArraySlice<Bool>,
+                         now: Double) -> (records: [StreamRecord], rejected: [(KafkaConsumerMessage, String)]) {
+        var records: [StreamRecord] = []
+        records.reserveCapacity(kept.count)
+        var rejected: [(KafkaConsumerMessage, String)] = []
+        var tenants = TenantNames()
+        precondition(kept.count == fresh.count, "one first-sight answer per kept record")
+        for ((index, kind), isFresh) in zip(kept, fresh) where isFresh {
+            let record = batch[index]
+            switch Result(catching: { () throws(AnswerReader.Unreadable) in try read(record, kind, now: now, tenants: &tenants) }) {
+            case .success(let read?): records.append(read)
+            case .success(nil): break
+            case .failure(let unreadable): rejected.append((record.copied(), unreadable.description))
+            }
+        }
+        return (records, rejected)
     }
 
     /// The four event types read here, told apart by their `ce_type` bytes (no string made).

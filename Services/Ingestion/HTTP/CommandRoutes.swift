@@ -41,6 +41,11 @@ struct CommandRoutes: Sendable {
                                             code: "job_finished", details: ["status": job.status.rawValue])
                 }
                 let reason = try body.reason.map { try CommandText.reason($0) }
+                // Asked again before the orchestrator answered: the cancellation is on its way,
+                // nothing new is published or audited.
+                if job.status == .cancelRequested {
+                    return try CommandAnswer(.accepted, Accepted(jobId: jobId, modelName: job.model, status: JobStatus.cancelRequested.rawValue))
+                }
                 try await jobs.advance(jobId: jobId, tenant: caller.tenantId, model: job.model, to: .cancelRequested,
                                        on: transaction.connection, logger: transaction.logger)
                 try await transaction.publish(TrainingCancelRequested(jobId: jobId, modelName: job.model, reason: reason),

@@ -44,8 +44,8 @@ struct KafkaBenchmark {
                                                  count: options.messages)
             let swiftConsume = try await SwiftClient.consume(bootstrap: options.bootstrap, topic: swiftTopic,
                                                             partitions: options.partitions, count: options.messages, logger: logger)
-            let inPlace = try await SwiftClient.consumeInPlace(bootstrap: options.bootstrap, topic: swiftTopic,
-                                                               partitions: options.partitions, count: options.messages, logger: logger)
+            let inPlace = try await SwiftClient.consume(bootstrap: options.bootstrap, topic: swiftTopic, partitions: options.partitions,
+                                                        count: options.messages, inPlace: true, logger: logger)
             rows += [("produce raw", rawProduce), ("produce swift", swiftProduce),
                      ("consume raw", rawConsume), ("consume swift", swiftConsume), ("consume in place", inPlace)]
             report(String(format: "round %d  produce: raw %9.0f msg/s  swift %9.0f msg/s (%5.1f%%)   consume: raw %9.0f msg/s  swift %9.0f msg/s (%5.1f%%)  in place %9.0f msg/s (%5.1f%%)",

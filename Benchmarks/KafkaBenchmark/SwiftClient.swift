@@ -41,36 +41,32 @@ enum SwiftClient {
         return Double(count - 1) / seconds
     }
 
-    static func consume(bootstrap: String, topic: String, partitions: Int, count: Int, logger: Logger) async throws -> Double {
+    /// Records per second read from the start of `topic`: through `poll` (each record copied) or,
+    /// `inPlace`, through `pollBatch` (each record's value read in librdkafka's memory).
+    static func consume(bootstrap: String, topic: String, partitions: Int, count: Int, inPlace: Bool = false,
+                        logger: Logger) async throws -> Double {
         let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: bootstrap, groupId: nil), logger: logger)
         try consumer.assign((0..<partitions).map { KafkaTopicPartition(topic: topic, partition: Int32($0), offset: KafkaOffset.beginning) })
-        var received = try await consumer.poll(maxMessages: 1, timeout: .seconds(10)).count
-        let start = ContinuousClock.now
-        var bytes = 0
-        while received < count {
-            let batch = try await consumer.poll(maxMessages: 5000, timeout: .seconds(10))
-            guard !batch.isEmpty else { throw BenchmarkError.stalled(received) }
+        /// One poll: how many records came and how many value bytes they held.
+        func poll(_ most: Int) async throws -> (records: Int, bytes: Int) {
+            var bytes = 0
+            if inPlace {
+                let batch = try await consumer.pollBatch(maxMessages: most, timeout: .seconds(10))
+                for record in batch { bytes &+= record.value?.count ?? 0 }
+                return (batch.count, bytes)
+            }
+            let batch = try await consumer.poll(maxMessages: most, timeout: .seconds(10))
             for message in batch { bytes &+= message.value?.count ?? 0 }
-            received += batch.count
+            return (batch.count, bytes)
         }
-        let seconds = elapsedSeconds(since: start)
-        await consumer.close()
-        precondition(bytes > 0)
-        return Double(received - 1) / seconds
-    }
-
-    /// The same read through `pollBatch`: each record's value read in place, nothing copied.
-    static func consumeInPlace(bootstrap: String, topic: String, partitions: Int, count: Int, logger: Logger) async throws -> Double {
-        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: bootstrap, groupId: nil), logger: logger)
-        try consumer.assign((0..<partitions).map { KafkaTopicPartition(topic: topic, partition: Int32($0), offset: KafkaOffset.beginning) })
-        var received = try await consumer.pollBatch(maxMessages: 1, timeout: .seconds(10)).count
+        var received = try await poll(1).records
         let start = ContinuousClock.now
         var bytes = 0
         while received < count {
-            let batch = try await consumer.pollBatch(maxMessages: 5000, timeout: .seconds(10))
-            guard !batch.isEmpty else { throw BenchmarkError.stalled(received) }
-            for record in batch { bytes &+= record.value?.count ?? 0 }
-            received += batch.count
+            let polled = try await poll(5000)
+            guard polled.records > 0 else { throw BenchmarkError.stalled(received) }
+            bytes &+= polled.bytes
+            received += polled.records
         }
         let seconds = elapsedSeconds(since: start)
         await consumer.close()

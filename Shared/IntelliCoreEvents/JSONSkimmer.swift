@@ -61,38 +61,50 @@ public struct JSONSkimmer {
 
     /// A JSON string (escapes decoded when there are any).
     public mutating func string() -> String? {
-        guard take(UInt8(ascii: "\"")) else { return nil }
-        let start = index
-        var escaped = false
-        while index < bytes.count {
-            let byte = bytes[index]
-            index += 1
-            if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") {
-                let raw = UnsafeBufferPointer(rebasing: bytes[start..<(index - 1)])
-                guard !raw.contains(UInt8(ascii: "\\")) else {
-                    return try? EventCodec.decode(String.self, from: Array(bytes[(start - 1)..<index]))
-                }
-                return String(decoding: raw, as: UTF8.self)
-            }
+        switch scanString() {
+        case .plain(let raw)?: String(decoding: raw, as: UTF8.self)
+        case .escaped(let quoted)?: try? EventCodec.decode(String.self, from: Array(quoted))
+        case nil: nil
         }
-        return nil
     }
 
     /// Hands `body` a JSON string's UTF-8 bytes: in place when it has no escapes (nothing made),
     /// decoded otherwise. Nil when the value is not a string.
     public mutating func withStringBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
-        skipSpace()
-        let start = index
+        switch scanString() {
+        case .plain(let raw)?: return body(raw)
+        case .escaped(let quoted)?:
+            guard var text = try? EventCodec.decode(String.self, from: Array(quoted)) else { return nil }
+            return text.withUTF8(body)
+        case nil: return nil
+        }
+    }
+
+    private enum ScannedString {
+        /// The bytes between the quotes.
+        case plain(UnsafeBufferPointer<UInt8>)
+        /// The whole literal, quotes included, for a decoder.
+        case escaped(UnsafeBufferPointer<UInt8>)
+    }
+
+    /// Moves past the string at the current position.
+    private mutating func scanString() -> ScannedString? {
         guard take(UInt8(ascii: "\"")) else { return nil }
+        let start = index
+        var escaped = false, anyEscape = false
         while index < bytes.count {
             let byte = bytes[index]
-            if byte == UInt8(ascii: "\\") { break }
             index += 1
-            if byte == UInt8(ascii: "\"") { return body(UnsafeBufferPointer(rebasing: bytes[(start + 1)..<(index - 1)])) }
+            if escaped {
+                escaped = false
+            } else if byte == UInt8(ascii: "\\") {
+                (escaped, anyEscape) = (true, true)
+            } else if byte == UInt8(ascii: "\"") {
+                return anyEscape ? .escaped(UnsafeBufferPointer(rebasing: bytes[(start - 1)..<index]))
+                                 : .plain(UnsafeBufferPointer(rebasing: bytes[start..<(index - 1)]))
+            }
         }
-        index = start
-        guard var text = string() else { return nil }
-        return text.withUTF8(body)
+        return nil
     }
 
     /// A whole number written without fraction or exponent.

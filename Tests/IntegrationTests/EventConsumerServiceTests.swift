@@ -117,11 +117,7 @@ struct EventConsumerServiceTests {
     @Test(arguments: [EventConsumerService.Transactions.perEvent, .perBatch, .pipelined])
     func dataTheDatabaseRefusesIsDeadLetteredNotRetriedForever(transactions: EventConsumerService.Transactions) async throws {
         let env = try IntegrationEnvironment.load()
-        let topic = try await env.topic("refused", partitions: 1)
-        let deadLetterTopic = try await env.topic("deadletter", partitions: 1)
-        let producer = try env.producer()
-        let records = try ["good-1", "good-2", "bad\u{0}tenant", "good-3", "good-4"].map { try Self.tenant($0, topic: topic) }
-        for result in try await producer.send(records) { _ = try result.get() }
+        let (topic, deadLetterTopic, producer) = try await Self.sendRefusedTenants(env, topic: "refused")
 
         try await env.withSchema("refused", migrations: Migration.platform + [Self.effects]) { client, schema in
             let (handled, dead) = try await Self.consumeRecording(env, client: client, schema: schema, topic: topic,
@@ -137,17 +133,25 @@ struct EventConsumerServiceTests {
         await producer.shutdown()
     }
 
+    /// Four good `TenantCreated` records and, third, one whose tenant id holds a NUL byte
+    /// (PostgreSQL refuses it: SQLSTATE 22021), on a new topic; also a new dead-letter topic.
+    static func sendRefusedTenants(_ env: IntegrationEnvironment, topic name: String) async throws
+        -> (topic: String, deadLetterTopic: String, producer: KafkaProducer) {
+        let topic = try await env.topic(name, partitions: 1)
+        let deadLetterTopic = try await env.topic("deadletter", partitions: 1)
+        let producer = try env.producer()
+        let records = try ["good-1", "good-2", "bad\u{0}tenant", "good-3", "good-4"].map { try Self.tenant($0, topic: topic) }
+        for result in try await producer.send(records) { _ = try result.get() }
+        return (topic, deadLetterTopic, producer)
+    }
+
     /// The same in a batch handler's first stage (billing's ledger insert): one statement for
     /// the whole batch fails, so the batch is redone one event at a time, the refused event is
     /// dead-lettered and the others and the offsets commit.
     @Test(arguments: [EventConsumerService.Transactions.perBatchWithOffsets, .pipelined])
     func dataRefusedInABatchStageIsFoundOneEventAtATime(transactions: EventConsumerService.Transactions) async throws {
         let env = try IntegrationEnvironment.load()
-        let topic = try await env.topic("refused-stage", partitions: 1)
-        let deadLetterTopic = try await env.topic("deadletter", partitions: 1)
-        let producer = try env.producer()
-        let records = try ["good-1", "good-2", "bad\u{0}tenant", "good-3", "good-4"].map { try Self.tenant($0, topic: topic) }
-        for result in try await producer.send(records) { _ = try result.get() }
+        let (topic, deadLetterTopic, producer) = try await Self.sendRefusedTenants(env, topic: "refused-stage")
         let group = IntegrationEnvironment.unique("it-refused")
 
         try await env.withSchema("refusedstage", migrations: Migration.platform + [Self.effects]) { client, schema in

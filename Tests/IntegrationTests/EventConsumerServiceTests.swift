@@ -125,10 +125,7 @@ struct EventConsumerServiceTests {
                                                                   transactions: transactions, until: 4, deadCount: 1)
             #expect(handled == ["good-1", "good-2", "good-3", "good-4"])
             #expect(try await Self.count(client, schema, logger: env.logger) == 4)
-            try #require(dead.count == 1)
-            let reason = dead[0].headers.string(named: DeadLetterHeader.error) ?? ""
-            #expect(reason.contains("PostgreSQL refused intellicore.tenant.created.v1: SQLSTATE 22021"), "\(reason)")
-            #expect(dead[0].headers.string(named: DeadLetterHeader.originalOffset) == "2")
+            try Self.expectRefusedTenantDeadLettered(dead)
         }
         await producer.shutdown()
     }
@@ -143,6 +140,14 @@ struct EventConsumerServiceTests {
         let records = try ["good-1", "good-2", "bad\u{0}tenant", "good-3", "good-4"].map { try Self.tenant($0, topic: topic) }
         for result in try await producer.send(records) { _ = try result.get() }
         return (topic, deadLetterTopic, producer)
+    }
+
+    /// The one dead letter: the third record, with PostgreSQL's reason.
+    static func expectRefusedTenantDeadLettered(_ dead: [KafkaConsumerMessage]) throws {
+        try #require(dead.count == 1)
+        let reason = dead[0].headers.string(named: DeadLetterHeader.error) ?? ""
+        #expect(reason.contains("PostgreSQL refused intellicore.tenant.created.v1: SQLSTATE 22021"), "\(reason)")
+        #expect(dead[0].headers.string(named: DeadLetterHeader.originalOffset) == "2")
     }
 
     /// The same in a batch handler's first stage (billing's ledger insert): one statement for
@@ -180,10 +185,7 @@ struct EventConsumerServiceTests {
             _ = try? await task.value
 
             #expect(try await Self.count(client, schema, logger: env.logger) == 4)
-            try #require(dead.count == 1)
-            let reason = dead[0].headers.string(named: DeadLetterHeader.error) ?? ""
-            #expect(reason.contains("PostgreSQL refused intellicore.tenant.created.v1: SQLSTATE 22021"), "\(reason)")
-            #expect(dead[0].headers.string(named: DeadLetterHeader.originalOffset) == "2")
+            try Self.expectRefusedTenantDeadLettered(dead)
         }
         await producer.shutdown()
     }

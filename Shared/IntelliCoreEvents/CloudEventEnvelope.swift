@@ -7,11 +7,12 @@ public enum CloudEventEnvelope {
     /// Why the record is not a binary-mode CloudEvent of this platform; nil when it is one.
     ///
     /// - Parameters:
-    ///   - header: the value of the last header called `name`, nil when absent. Slices, so a
-    ///     caller holding packed headers copies nothing.
+    ///   - header: the value of the last header called `name`, nil when absent. Slices or views,
+    ///     so a caller holding packed headers or reading records in place copies nothing.
     ///   - valueCount: the record value's length (0 for a tombstone).
     @inlinable
-    public static func problem(header: (String) -> ArraySlice<UInt8>?, valueCount: Int) -> EventError? {
+    public static func problem<Bytes: RandomAccessCollection>(header: (String) -> Bytes?, valueCount: Int) -> EventError?
+        where Bytes.Element == UInt8, Bytes.Index == Int {
         guard let version = header(CloudEventHeader.specVersion), !version.isEmpty else {
             return EventError(.missingAttribute, "header \(CloudEventHeader.specVersion) is missing")
         }

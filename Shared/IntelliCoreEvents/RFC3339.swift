@@ -13,7 +13,7 @@ import Foundation
 public enum RFC3339 {
     /// Whether `text` is a timestamp of this form.
     @inlinable
-    public static func isTimestamp(_ text: ArraySlice<UInt8>) -> Bool {
+    public static func isTimestamp<Bytes: RandomAccessCollection>(_ text: Bytes) -> Bool where Bytes.Element == UInt8, Bytes.Index == Int {
         var index = text.startIndex
         func digits(_ count: Int) -> Int? {
             guard text.endIndex - index >= count else { return nil }

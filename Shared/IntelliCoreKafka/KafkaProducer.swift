@@ -65,6 +65,38 @@ public final class KafkaProducer: Sendable {
         return delivery
     }
 
+    /// Hands the records of `batch` at `positions` (every record when nil) to librdkafka in that
+    /// order, straight from the batch's arena, and returns without waiting for acknowledgements;
+    /// `results()` answers in the order of `positions`.
+    public func enqueue(_ batch: KafkaProducerBatch, positions: [Int]? = nil) async throws -> KafkaDelivery {
+        guard !closed.isSet else { throw KafkaError(.closed, "producer is shut down") }
+        let count = positions?.count ?? batch.count
+        let tracker = DeliveryTracker(count: count)
+        let delivery = KafkaDelivery(tracker: tracker, topics: (0..<count).map { batch.topic(at: positions?[$0] ?? $0) })
+        if count == 0 { return delivery }
+        tracker.retainUntilComplete()
+        var call = ProduceCall()
+        var next = 0
+        while next < count {
+            // Produced from the arena until librdkafka's queue is full, then waits for room.
+            next = batch.bytes.withUnsafeBytes { arena in
+                var index = next
+                while index < count {
+                    let outcome = client.produce(batch, record: positions?[index] ?? index, base: arena.baseAddress!, call: &call,
+                                                 tracker: tracker, index: index)
+                    if outcome == .queueFull { break }
+                    index += 1
+                }
+                return index
+            }
+            if next < count {
+                queueFullWaits.increment()
+                try? await Task.sleep(for: .milliseconds(1))
+            }
+        }
+        return delivery
+    }
+
     /// Records produced but not yet acknowledged.
     public var outstandingCount: Int { client.outstandingCount }
 

@@ -19,19 +19,14 @@ public enum InputAssembler {
         let width = schema.rawWidth
         guard !request.inputs.isEmpty else { throw Rejection(code: .invalidShape, message: "request has no inputs") }
         // A single input that is not named after a feature is the `[n, d]` tensor form.
-        if request.inputs.count == 1, let tensor = request.inputs.first,
-           tensor.name == schema.tensorName || !schema.features.contains(where: { $0.name == tensor.name }) {
-            guard numericTypes.contains(tensor.datatype), let numbers = tensor.numbers else {
+        if request.inputs.count == 1, let tensor = request.inputs.first, isMatrix(name: tensor.name, schema: schema) {
+            guard let numbers = tensor.numbers else {
                 throw Rejection(code: .invalidDatatype, message: "input \(tensor.name) has datatype \(tensor.datatype); the model expects FP32")
             }
-            guard tensor.shape.count == 2, tensor.shape[1] == width, tensor.shape[0] > 0 else {
-                throw Rejection(code: .invalidShape, message: "input \(tensor.name) has shape \(tensor.shape); the model expects [n,\(width)]")
+            try numbers.withUnsafeBufferPointer { numbers throws(Rejection) in
+                try checkMatrix(name: tensor.name, datatype: tensor.datatype, shape: tensor.shape.count == 2 ? (tensor.shape[0], tensor.shape[1]) : nil,
+                                shapeText: "\(tensor.shape)", values: numbers, schema: schema)
             }
-            guard numbers.count == tensor.shape[0] * width else {
-                throw Rejection(code: .invalidShape, message: "input \(tensor.name) has \(numbers.count) values for shape \(tensor.shape)")
-            }
-            try checkFinite(numbers, name: tensor.name)
-            try checkCategories(numbers, rows: tensor.shape[0], schema: schema)
             return (tensor.shape[0], numbers)
         }
         // One tensor per feature.
@@ -64,6 +59,31 @@ public enum InputAssembler {
         return (rows!, values)
     }
 
+    /// Whether a single input called `name` is the `[n, d]` tensor form (not one feature's column).
+    public static func isMatrix(name: String, schema: InputSchema) -> Bool {
+        name == schema.tensorName || !schema.features.contains(where: { $0.name == name })
+    }
+
+    /// The checks of the `[n, d]` tensor form, on numbers wherever they are (a batch's buffer).
+    /// `shape` is nil when the input does not have two dimensions; `shapeText` is only built for a message.
+    public static func checkMatrix(name: String, datatype: String, shape: (rows: Int, columns: Int)?, shapeText: @autoclosure () -> String,
+                                   values: UnsafeBufferPointer<Float>, schema: InputSchema) throws(Rejection) {
+        let width = schema.rawWidth
+        guard numericTypes.contains(datatype) else {
+            throw Rejection(code: .invalidDatatype, message: "input \(name) has datatype \(datatype); the model expects FP32")
+        }
+        guard let shape, shape.columns == width, shape.rows > 0 else {
+            throw Rejection(code: .invalidShape, message: "input \(name) has shape \(shapeText()); the model expects [n,\(width)]")
+        }
+        guard values.count == shape.rows * width else {
+            throw Rejection(code: .invalidShape, message: "input \(name) has \(values.count) values for shape \(shapeText())")
+        }
+        guard values.allSatisfy(\.isFinite) else {
+            throw Rejection(code: .nonFiniteInput, message: "input \(name) holds NaN or infinity")
+        }
+        try checkCategories(values, rows: shape.rows, schema: schema)
+    }
+
     private static func columnValues(_ tensor: OIPRequest.Tensor, feature: FeatureSpec) throws(Rejection) -> [Float]? {
         if let strings = tensor.strings, tensor.datatype == "BYTES" {
             guard case .oneHot(let categories) = feature.preprocessing else { return nil }
@@ -88,6 +108,10 @@ public enum InputAssembler {
     }
 
     private static func checkCategories(_ values: [Float], rows: Int, schema: InputSchema) throws(Rejection) {
+        try values.withUnsafeBufferPointer { values throws(Rejection) in try checkCategories(values, rows: rows, schema: schema) }
+    }
+
+    private static func checkCategories(_ values: UnsafeBufferPointer<Float>, rows: Int, schema: InputSchema) throws(Rejection) {
         let width = schema.rawWidth
         for (column, feature) in schema.features.enumerated() {
             guard case .oneHot(let categories) = feature.preprocessing else { continue }

@@ -197,20 +197,8 @@ public struct OIPRequestDecoder {
     }
 
     mutating func string() throws(Failure) -> String {
-        try expect(UInt8(ascii: "\""))
-        let start = index
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") {
-                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-                index += 1
-                return text
-            }
-            if byte == UInt8(ascii: "\\") { throw .unsupported }
-            if byte < 0x20 { throw .malformed("control character in string") }
-            index += 1
-        }
-        throw .malformed("unterminated string")
+        let range = try stringRange()
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
     }
 
     mutating func optionalString() throws(Failure) -> String? {

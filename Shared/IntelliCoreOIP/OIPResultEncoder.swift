@@ -12,7 +12,24 @@ public struct OIPResultEncoder {
                           values: UnsafeBufferPointer<Float>, shadow: Bool, queueSeconds: Double, computeSeconds: Double,
                           totalSeconds: Double) -> [UInt8] {
         // Sized once: the fixed text (~190 bytes), the names, and up to 16 bytes a value.
-        var encoder = OIPResultEncoder(capacity: 224 + id.utf8.count + model.utf8.count + outputName.utf8.count + 16 * values.count)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(224 + id.utf8.count + model.utf8.count + outputName.utf8.count + 16 * values.count)
+        var id = id
+        id.withUTF8 { id in
+            completed(into: &bytes, id: UnsafeRawBufferPointer(id), model: model, version: version, outputName: outputName, rows: rows,
+                      columns: columns, values: values, shadow: shadow, queueSeconds: queueSeconds, computeSeconds: computeSeconds,
+                      totalSeconds: totalSeconds)
+        }
+        return bytes
+    }
+
+    /// The same, appended to `buffer` (an arena shared by a batch's answers); `id` is UTF-8.
+    public static func completed(into buffer: inout [UInt8], id: UnsafeRawBufferPointer, model: String, version: Int, outputName: String,
+                                 rows: Int, columns: Int, values: UnsafeBufferPointer<Float>, shadow: Bool, queueSeconds: Double,
+                                 computeSeconds: Double, totalSeconds: Double) {
+        var encoder = OIPResultEncoder(capacity: 0)
+        swap(&encoder.bytes, &buffer)
+        defer { swap(&encoder.bytes, &buffer) }
         encoder.raw("{\"id\":"); encoder.string(id)
         encoder.raw(",\"model_name\":"); encoder.string(model)
         encoder.raw(",\"model_version\":\""); encoder.integer(version)
@@ -28,11 +45,23 @@ public struct OIPResultEncoder {
         encoder.raw(",\"queue_seconds\":"); encoder.double(queueSeconds)
         encoder.raw(",\"total_seconds\":"); encoder.double(totalSeconds)
         encoder.raw("}}")
-        return encoder.bytes
     }
 
     public static func failed(id: String, model: String?, version: Int?, code: String, message: String, shadow: Bool) -> [UInt8] {
-        var encoder = OIPResultEncoder()
+        var bytes: [UInt8] = []
+        var id = id
+        id.withUTF8 { id in
+            failed(into: &bytes, id: UnsafeRawBufferPointer(id), model: model, version: version, code: code, message: message, shadow: shadow)
+        }
+        return bytes
+    }
+
+    /// The same, appended to `buffer`; `id` is UTF-8.
+    public static func failed(into buffer: inout [UInt8], id: UnsafeRawBufferPointer, model: String?, version: Int?, code: String,
+                              message: String, shadow: Bool) {
+        var encoder = OIPResultEncoder(capacity: 0)
+        swap(&encoder.bytes, &buffer)
+        defer { swap(&encoder.bytes, &buffer) }
         encoder.raw("{\"id\":"); encoder.string(id)
         if let model { encoder.raw(",\"model_name\":"); encoder.string(model) }
         if let version { encoder.raw(",\"model_version\":\""); encoder.integer(version); encoder.raw("\"") }
@@ -40,7 +69,6 @@ public struct OIPResultEncoder {
         encoder.raw(",\"message\":"); encoder.string(message)
         if shadow { encoder.raw(",\"shadow\":true") }
         encoder.raw("}")
-        return encoder.bytes
     }
 
     mutating func raw(_ text: StaticString) {
@@ -48,14 +76,21 @@ public struct OIPResultEncoder {
     }
 
     mutating func string(_ text: String) {
+        var text = text
+        text.withUTF8 { string(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// UTF-8 bytes as a JSON string, escaped where JSON requires it.
+    mutating func string(_ text: UnsafeRawBufferPointer) {
         bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
+        for byte in text {
             switch byte {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: [92, 34])
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: [92, 92])
+            case UInt8(ascii: "\""): bytes.append(92); bytes.append(34)
+            case UInt8(ascii: "\\"): bytes.append(92); bytes.append(92)
             case 0..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: [92, UInt8(ascii: "u"), 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+                let hex: StaticString = "0123456789abcdef"
+                bytes.append(92); bytes.append(UInt8(ascii: "u")); bytes.append(48); bytes.append(48)
+                bytes.append(hex.utf8Start[Int(byte >> 4)]); bytes.append(hex.utf8Start[Int(byte & 15)])
             default: bytes.append(byte)
             }
         }

@@ -259,4 +259,36 @@ import Testing
             return []
         }
     }
+
+    /// The `[n, d]` matrix form is read straight into the batch's input buffer (the fast path);
+    /// it must answer exactly what the per-feature form answers, and be checked the same way.
+    @Test func theMatrixFormAnswersWhatThePerFeatureFormAnswers() async throws {
+        let fixture = try Fixture()
+        func matrix(_ id: String, shape: String, data: String, name: String = "input") -> String {
+            #"{"id":"\#(id)","model_name":"churn","inputs":[{"name":"\#(name)","shape":\#(shape),"datatype":"FP32","data":\#(data)}]}"#
+        }
+        // plan is one-hot of [free, pro]: index 1 is "pro".
+        let output = await fixture.process([
+            Fixture.record(Fixture.body(id: "features", age: "14"), offset: 0),
+            Fixture.record(matrix("matrix", shape: "[1,2]", data: "[14.0,1]"), offset: 1),
+            Fixture.record(matrix("rows", shape: "[2,2]", data: "[[14,1],[8,0]]"), offset: 2),
+            Fixture.record(matrix("wide", shape: "[1,3]", data: "[14,1,0]"), offset: 3),
+            Fixture.record(matrix("huge", shape: "[1,2]", data: "[1e39,1]"), offset: 4),
+            Fixture.record(matrix("category", shape: "[1,2]", data: "[14,7]"), offset: 5),
+            Fixture.record(matrix("short", shape: "[2,2]", data: "[14,1]"), offset: 6),
+            Fixture.record(Fixture.body(id: "free", age: "8", plan: #""free""#), offset: 7),
+        ])
+        let answers = output.results.map(Answer.init).filter { (try? $0.completed().shadow) != true }
+        try #require(answers.map { $0.header(CloudEventHeader.subject) ?? "" } == ["features", "matrix", "rows", "wide", "huge", "category", "short", "free"])
+        #expect(try answers[0].outputs() == [2.5, 0])
+        #expect(try answers[1].outputs() == answers[0].outputs(), "the same row in either form")
+        // Two rows in one request: each the per-feature form's answer (plan index 0 is "free").
+        #expect(try answers[2].outputs() == answers[0].outputs() + answers[7].outputs())
+        #expect(try answers[2].completed().outputs[0].shape == [2, 2])
+        #expect(try answers[3].failed().code == PredictionFailureCode.invalidShape.rawValue)
+        #expect(try answers[3].failed().message == "input input has shape [1, 3]; the model expects [n,2]")
+        #expect(try answers[4].failed().code == PredictionFailureCode.nonFiniteInput.rawValue)
+        #expect(try answers[5].failed().code == PredictionFailureCode.unknownCategory.rawValue)
+        #expect(try answers[6].failed().message == "input input has 2 values for shape [2, 2]")
+    }
 }

@@ -70,6 +70,57 @@ struct MockClusterTests {
 
     /// `pollBatch` reads the records in place: the same keys, values, headers, timestamps and
     /// offsets as the copying `poll`, across two topics, and `copied()` gives the copy.
+    /// A producer batch written into one arena lands exactly what the same records as
+    /// `KafkaProducerMessage`s would: keys, values, headers (repeated and valueless), partitions,
+    /// repeated records, merged batches, and a chosen subset resent.
+    @Test func producerBatchesProduceWhatMessagesDo() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("arena-a", partitions: 2)
+        try cluster.createTopic("arena-b", partitions: 1)
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
+        func build(_ range: Range<Int>) -> KafkaProducerBatch {
+            var batch = KafkaProducerBatch(records: range.count, bytesPerRecord: 32, headersPerRecord: 3)
+            for index in range {
+                batch.beginRecord(topic: "arena-a", partition: Int32(index % 2))
+                if index % 7 != 0 { batch.setKey(Array("k\(index)".utf8)) }
+                if index % 11 != 0 { batch.writeValue { $0.append(contentsOf: "value \(index)".utf8) } }
+                batch.addHeader(name: "ce_id", value: "id-\(index)")
+                batch.addHeader(name: "empty", value: [])
+                batch.addHeader(name: "ce_id") { $0.append(contentsOf: "last-".utf8); $0.append(contentsOf: "\(index)".utf8) }
+                if index % 5 == 0 { batch.appendCopy(of: batch.count - 1, topic: "arena-b", partition: 0, extraHeader: ("corr", [1, 2, 3])) }
+            }
+            return batch
+        }
+        var batch = build(0..<100)
+        batch.append(contentsOf: build(100..<150))
+        let expected = batch.messages
+        try #require(expected.count == 150 + 30)
+        // Every record once, then the records at three positions a second time.
+        for result in try await producer.enqueue(batch).results() { _ = try result.get() }
+        let resent = try await producer.enqueue(batch, positions: [3, 0, 179]).results()
+        #expect(try resent.map { try $0.get().topic } == [expected[3].topic, expected[0].topic, expected[179].topic])
+        let consumer = try KafkaConsumer(configuration: .init(bootstrapServers: cluster.bootstrapServers, groupId: nil), logger: logger)
+        try consumer.assign([KafkaTopicPartition(topic: "arena-a", partition: 0, offset: KafkaOffset.beginning),
+                             KafkaTopicPartition(topic: "arena-a", partition: 1, offset: KafkaOffset.beginning),
+                             KafkaTopicPartition(topic: "arena-b", partition: 0, offset: KafkaOffset.beginning)])
+        let received = try await drain(consumer, count: expected.count + 3)
+        await consumer.close()
+        try #require(received.count == expected.count + 3)
+        func identity(_ topic: String, _ partition: Int32?, _ key: [UInt8]?, _ value: [UInt8]?, _ headers: [KafkaHeader]) -> String {
+            "\(topic)/\(partition.map(String.init) ?? "?")/\(key ?? [])/\(value.map { String(decoding: $0, as: UTF8.self) } ?? "nil")/"
+                + headers.map { "\($0.name)=\($0.value ?? [])" }.joined(separator: ",")
+        }
+        var wanted = expected.map { identity($0.topic, $0.partition, $0.key, $0.value, $0.headers) }
+        wanted += [3, 0, 179].map { wanted[$0] }
+        let got = received.map { identity($0.topic, $0.partition, $0.key, $0.value, $0.headers) }
+        #expect(got.sorted() == wanted.sorted())
+        // Record 0, its copy on arena-b, then record 1.
+        #expect(expected[2].headers.map(\.name) == ["ce_id", "empty", "ce_id"] && expected[2].headers.last?.value == Array("last-1".utf8))
+        #expect(expected[1].topic == "arena-b" && expected[1].headers.map(\.name) == ["ce_id", "empty", "ce_id", "corr"]
+                && expected[1].value == expected[0].value && expected[1].key == expected[0].key)
+        await producer.shutdown()
+    }
+
     @Test func recordBatchesReadInPlaceWhatPollCopies() async throws {
         let cluster = try KafkaMockCluster()
         try cluster.createTopic("views-a", partitions: 2)

@@ -11,105 +11,105 @@ struct AnswerEncoder: Sendable {
     let source: String
     let metrics: InferenceMetrics
 
-    /// Header values shared by every answer of a batch, built once: per-answer header arrays were
-    /// a visible share of the allocations in the profile.
-    struct SharedHeaders {
-        let specVersion = KafkaHeader(name: CloudEventHeader.specVersion, string: CloudEvent.specVersion)
-        let source: KafkaHeader
-        let completed = KafkaHeader(name: CloudEventHeader.type, string: PredictionCompleted.eventType)
-        let failed = KafkaHeader(name: CloudEventHeader.type, string: PredictionFailed.eventType)
-        let json = KafkaHeader(name: CloudEventHeader.contentType, string: CloudEvent.jsonContentType)
-        let protobuf = KafkaHeader(name: CloudEventHeader.contentType, string: OIPProtobuf.contentType)
-        let time: KafkaHeader
-        static let resultSuffix = Array("/result".utf8)
-        static let shadowSuffix = Array("/shadow".utf8)
-
-        init(time: String, source: String) {
-            self.time = KafkaHeader(name: CloudEventHeader.time, string: time)
-            self.source = KafkaHeader(name: CloudEventHeader.source, string: source)
-        }
-    }
-
     /// Timings of the batch, reported in completed JSON answers.
     struct Timings {
         let batchStart: Double
         let computeSeconds: Double
     }
 
-    func answers(_ requests: [PredictionRequest], jobs: [PredictionJob], timings: Timings) -> [KafkaProducerMessage] {
+    static let resultSuffix = Array("/result".utf8)
+    static let shadowSuffix = Array("/shadow".utf8)
+
+    /// The batch's answers, written into one arena in request order: a request's answer, its reply
+    /// copy when it asked for one, then its shadow's answer.
+    func answers(_ requests: [PredictionRequest], bytes: RequestBytes, jobs: [PredictionJob], outputs: [Float], timings: Timings) -> KafkaProducerBatch {
         let now = Date()
-        let shared = SharedHeaders(time: EventCodec.formatTime(now), source: source)
+        let time = EventCodec.formatTime(now)
         let finished = now.timeIntervalSince1970
-        var primary = [KafkaProducerMessage?](repeating: nil, count: requests.count)
-        var shadows = [KafkaProducerMessage?](repeating: nil, count: requests.count)
+        // Which job answers each request, and which answers for its shadow (-1: none).
+        var primary = [Int32](repeating: -1, count: requests.count)
+        var shadows = [Int32](repeating: -1, count: requests.count)
         var served: [InferenceMetrics.ServedKey: Int] = [:]
-        for job in jobs {
-            let request = requests[job.request]
+        for (index, job) in jobs.enumerated() {
             // A failed request gets its failure only, even where a job of it has an output.
-            guard let values = job.output, job.shadow || request.failure == nil else { continue }
-            let body = values.withUnsafeBufferPointer { values in
-                request.protobuf
-                    ? OIPProtobuf.encodeResponse(id: request.id, model: job.key.model, version: job.key.version, outputName: job.network.outputName,
-                                                 rows: job.rows, columns: job.network.outputWidth, values: values, shadow: job.shadow)
-                    : OIPResultEncoder.completed(id: request.id, model: job.key.model, version: job.key.version, outputName: job.network.outputName,
-                                                 rows: job.rows, columns: job.network.outputWidth, values: values, shadow: job.shadow,
-                                                 queueSeconds: max(0, timings.batchStart - request.received), computeSeconds: timings.computeSeconds,
-                                                 totalSeconds: max(0, finished - request.received))
-            }
-            let answer = message(for: request, completed: true, shadow: job.shadow, protobuf: request.protobuf, shared: shared, body: body)
-            if job.shadow { shadows[job.request] = answer } else { primary[job.request] = answer }
+            guard job.output != nil, job.shadow || requests[job.request].failure == nil else { continue }
+            if job.shadow { shadows[job.request] = Int32(index) } else { primary[job.request] = Int32(index) }
             served[InferenceMetrics.ServedKey(version: job.key, shadow: job.shadow), default: 0] += 1
-            if !job.shadow { metrics.recordLatency(queue: timings.batchStart - request.received, total: finished - request.received) }
+            if !job.shadow {
+                let received = requests[job.request].received
+                metrics.recordLatency(queue: timings.batchStart - received, total: finished - received)
+            }
         }
         metrics.recordServed(served)
+        var batch = KafkaProducerBatch(records: requests.count, bytesPerRecord: 640, headersPerRecord: 8)
         for index in requests.indices {
-            guard let failure = requests[index].failure else { continue }
             let request = requests[index]
-            let body = OIPResultEncoder.failed(id: request.id, model: request.model, version: failure.version, code: failure.code.rawValue,
-                                               message: failure.message, shadow: false)
-            primary[index] = message(for: request, completed: false, shadow: false, protobuf: false, shared: shared, body: body)
-            metrics.recordFailure(code: failure.code)
-        }
-        var results: [KafkaProducerMessage] = []
-        results.reserveCapacity(requests.count)
-        for index in requests.indices {
-            if let answer = primary[index] {
-                results.append(answer)
-                if let reply = requests[index].reply { results.append(Self.reply(answer, to: reply)) }
+            var answered = true
+            if let failure = request.failure {
+                begin(&batch, request, bytes: bytes, type: PredictionFailed.eventType, suffix: Self.resultSuffix, time: time, protobuf: false)
+                batch.writeValue { buffer in
+                    bytes.withBytes(request.id) { id in
+                        OIPResultEncoder.failed(into: &buffer, id: id, model: request.model, version: failure.version, code: failure.code.rawValue,
+                                                message: failure.message, shadow: false)
+                    }
+                }
+                metrics.recordFailure(code: failure.code)
+            } else if primary[index] >= 0 {
+                encode(&batch, request, job: jobs[Int(primary[index])], bytes: bytes, outputs: outputs, time: time, timings: timings,
+                       finished: finished)
+            } else {
+                answered = false
             }
-            if let answer = shadows[index] { results.append(answer) }
+            if answered, let reply = request.reply {
+                batch.appendCopy(of: batch.count - 1, topic: reply.topic, partition: reply.partition,
+                                 extraHeader: (ReplyHeader.correlationId, reply.correlationId))
+            }
+            if shadows[index] >= 0 { encode(&batch, request, job: jobs[Int(shadows[index])], bytes: bytes, outputs: outputs, time: time, timings: timings,
+                       finished: finished) }
         }
-        return results
+        return batch
     }
 
-    /// The same answer for the caller waiting on `address`, its correlation id attached.
-    static func reply(_ answer: KafkaProducerMessage, to address: ReplyAddress) -> KafkaProducerMessage {
-        var reply = answer
-        reply.topic = address.topic
-        reply.partition = address.partition
-        reply.headers.append(KafkaHeader(name: ReplyHeader.correlationId, value: address.correlationId))
-        return reply
+    private func encode(_ batch: inout KafkaProducerBatch, _ request: PredictionRequest, job: PredictionJob, bytes: RequestBytes, outputs: [Float],
+                        time: String, timings: Timings, finished: Double) {
+        begin(&batch, request, bytes: bytes, type: PredictionCompleted.eventType, suffix: job.shadow ? Self.shadowSuffix : Self.resultSuffix,
+              time: time, protobuf: request.protobuf)
+        guard let output = job.output else { return }
+        outputs.withUnsafeBufferPointer { outputs in
+            let values = UnsafeBufferPointer(rebasing: outputs[output])
+            if request.protobuf {
+                batch.setValue(OIPProtobuf.encodeResponse(id: bytes.string(request.id), model: job.key.model, version: job.key.version,
+                                                          outputName: job.network.outputName, rows: job.rows, columns: job.network.outputWidth,
+                                                          values: values, shadow: job.shadow))
+                return
+            }
+            batch.writeValue { buffer in
+                bytes.withBytes(request.id) { id in
+                    OIPResultEncoder.completed(into: &buffer, id: id, model: job.key.model, version: job.key.version, outputName: job.network.outputName,
+                                               rows: job.rows, columns: job.network.outputWidth, values: values, shadow: job.shadow,
+                                               queueSeconds: max(0, timings.batchStart - request.received), computeSeconds: timings.computeSeconds,
+                                               totalSeconds: max(0, finished - request.received))
+                }
+            }
+        }
     }
 
-    private func message(for request: PredictionRequest, completed: Bool, shadow: Bool, protobuf: Bool, shared: SharedHeaders,
-                         body: [UInt8]) -> KafkaProducerMessage {
-        // Deterministic: a batch redone after a crash re-emits the same ce_id, which consumers dedupe.
-        let suffix = shadow ? SharedHeaders.shadowSuffix : SharedHeaders.resultSuffix
-        var answerId: [UInt8] = []
-        answerId.reserveCapacity(request.eventId.count + suffix.count) // one allocation, no regrowth
-        answerId.append(contentsOf: request.eventId)
-        answerId.append(contentsOf: suffix)
-        let id = Array(request.id.utf8)
-        var headers: [KafkaHeader] = []
-        headers.reserveCapacity(8)
-        headers.append(shared.specVersion)
-        headers.append(KafkaHeader(name: CloudEventHeader.id, value: answerId))
-        headers.append(shared.source)
-        headers.append(completed ? shared.completed : shared.failed)
-        headers.append(shared.time)
-        headers.append(KafkaHeader(name: CloudEventHeader.subject, value: id))
-        if let tenant = request.tenantHeader { headers.append(KafkaHeader(name: CloudEventHeader.tenantId, value: tenant)) }
-        headers.append(protobuf ? shared.protobuf : shared.json)
-        return KafkaProducerMessage(topic: resultsTopic, key: request.key ?? id, value: body, headers: headers)
+    /// Starts an answer record: key and CloudEvents headers. Deterministic ids: a batch redone
+    /// after a crash re-emits the same `ce_id`, which consumers deduplicate.
+    private func begin(_ batch: inout KafkaProducerBatch, _ request: PredictionRequest, bytes: RequestBytes, type: String, suffix: [UInt8],
+                       time: String, protobuf: Bool) {
+        batch.beginRecord(topic: resultsTopic)
+        bytes.withBytes(request.key ?? request.id) { batch.setKey($0) }
+        batch.addHeader(name: CloudEventHeader.specVersion, value: CloudEvent.specVersion)
+        batch.addHeader(name: CloudEventHeader.id) { buffer in
+            bytes.withBytes(request.eventId) { buffer.append(contentsOf: $0) }
+            buffer.append(contentsOf: suffix)
+        }
+        batch.addHeader(name: CloudEventHeader.source, value: source)
+        batch.addHeader(name: CloudEventHeader.type, value: type)
+        batch.addHeader(name: CloudEventHeader.time, value: time)
+        bytes.withBytes(request.id) { batch.addHeader(name: CloudEventHeader.subject, value: $0) }
+        if let tenant = request.tenantHeader { bytes.withBytes(tenant) { batch.addHeader(name: CloudEventHeader.tenantId, value: $0) } }
+        batch.addHeader(name: CloudEventHeader.contentType, value: protobuf ? OIPProtobuf.contentType : CloudEvent.jsonContentType)
     }
 }

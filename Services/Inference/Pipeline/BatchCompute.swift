@@ -21,9 +21,9 @@ struct BatchCompute: Sendable {
         var seconds: Double = 0
     }
 
-    /// Fills `output` of every job without one; a failed pass fails its primary requests with
-    /// `compute_failed`.
-    func run(_ jobs: inout [PredictionJob], requests: inout [PredictionRequest]) async -> Outcome {
+    /// Fills `output` of every job without one, appending the numbers to `outputs`; a failed pass
+    /// fails its primary requests with `compute_failed`.
+    func run(_ jobs: inout [PredictionJob], requests: inout [PredictionRequest], inputs: [Float], outputs: inout [Float]) async -> Outcome {
         var outcome = Outcome()
         let started = ContinuousClock.now
         // By position throughout: a copied job costs a retain and release per array in it.
@@ -34,18 +34,20 @@ struct BatchCompute: Sendable {
         for (key, members) in groups {
             let network = jobs[members[0]].network
             let rows = members.reduce(0) { $0 + jobs[$1].rows }
-            var input: [Float] = []
-            input.reserveCapacity(rows * network.rawInputWidth)
-            for member in members { input.append(contentsOf: jobs[member].values) }
+            // The version's rows gathered into one pass (one buffer per version and batch).
+            var gathered: [Float] = []
+            gathered.reserveCapacity(rows * network.rawInputWidth)
+            for member in members { gathered.append(contentsOf: inputs[jobs[member].values]) }
             let passStarted = ContinuousClock.now
             do {
-                let result = try await forward(network, input: input, rows: rows)
+                let result = try await forward(network, input: gathered, rows: rows)
                 metrics.recordCompute(ContinuousClock.now - passStarted, rows: rows)
                 let width = network.outputWidth
-                var offset = 0
+                var offset = outputs.count
+                outputs.append(contentsOf: result)
                 for member in members {
                     let count = jobs[member].rows * width
-                    jobs[member].output = Array(result[offset..<offset + count])
+                    jobs[member].output = offset..<offset + count
                     offset += count
                 }
                 outcome.computed.append(contentsOf: members)

@@ -23,13 +23,16 @@ struct CachedResults: Sendable {
 
     func bucket(at now: Double) -> Int { ResultCacheLayout.bucket(now: now, ttlSeconds: ttlSeconds) }
 
-    /// Fills `output` of every job whose answer is cached in the current or the previous bucket.
-    func lookUp(_ jobs: inout [PredictionJob], bucket: Int) async {
+    /// Fills `output` of every job whose answer is cached in the current or the previous bucket,
+    /// appending the cached numbers to `outputs`.
+    func lookUp(_ jobs: inout [PredictionJob], inputs: [Float], outputs: inout [Float], bucket: Int) async {
         guard enabled, !jobs.isEmpty else { return }
         var byVersion: [ModelVersionKey: [Int]] = [:]
-        for index in jobs.indices {
-            jobs[index].cacheField = ResultCacheLayout.field(for: jobs[index].values)
-            byVersion[jobs[index].key, default: []].append(index)
+        inputs.withUnsafeBufferPointer { inputs in
+            for index in jobs.indices {
+                jobs[index].cacheField = ResultCacheLayout.field(for: UnsafeBufferPointer(rebasing: inputs[jobs[index].values]))
+                byVersion[jobs[index].key, default: []].append(index)
+            }
         }
         let groups = Array(byVersion)
         let lookups = groups.flatMap { group, members in
@@ -45,18 +48,20 @@ struct CachedResults: Sendable {
                 let expected = jobs[member].rows * jobs[member].network.outputWidth * MemoryLayout<Float>.size
                 guard let hit = current[offset]?.count == expected ? current[offset] : previous[offset]?.count == expected ? previous[offset] : nil
                 else { continue }
-                jobs[member].output = hit.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+                let start = outputs.count
+                hit.withUnsafeBytes { outputs.append(contentsOf: $0.bindMemory(to: Float.self)) }
+                jobs[member].output = start..<outputs.count
             }
         }
     }
 
     /// Writes the outputs of `computed` jobs behind the answers (never awaited by the batch).
-    func store(_ jobs: [PredictionJob], computed: [Int], bucket: Int) {
+    func store(_ jobs: [PredictionJob], outputs: [Float], computed: [Int], bucket: Int) {
         guard enabled, !computed.isEmpty else { return }
         var entries: [ModelVersionKey: [(field: String, value: [UInt8])]] = [:]
         for index in computed {
             guard let output = jobs[index].output else { continue }
-            entries[jobs[index].key, default: []].append((jobs[index].cacheField, output.withUnsafeBytes { Array($0) }))
+            entries[jobs[index].key, default: []].append((jobs[index].cacheField, outputs[output].withUnsafeBytes { Array($0) }))
         }
         let writes = entries.map { (key: ResultCacheLayout.key($0.key, bucket: bucket), entries: $0.value) }
         let ttl = Duration.seconds(ResultCacheLayout.bucketSeconds(ttlSeconds: ttlSeconds) * 2)

@@ -42,11 +42,13 @@ struct PredictionConsumer: Service {
             processor.metrics.deliveryWait.recordNanoseconds(Int64((clock.now - started) / .nanoseconds(1)))
             try consumer.storeOffsets(oldest.offsets)
         }
-        // The next batch is fetched and copied out of librdkafka on the consumer's thread while
-        // this one is processed. A fetched batch that is never processed (shutdown) has no stored
-        // offsets, so it is read again by whoever owns the partition next.
-        func fetch() -> Task<[KafkaConsumerMessage], any Error> {
-            Task { [consumer, maxBatch] in try await consumer.poll(maxMessages: maxBatch, timeout: .milliseconds(20)) }
+        // The next batch is fetched on the consumer's thread while this one is processed; its
+        // records stay in librdkafka's memory and are read in place, and the batch is released
+        // once its answers are built (they are copied into the producer's arena). A fetched
+        // batch that is never processed (shutdown) has no stored offsets, so it is read again by
+        // whoever owns the partition next.
+        func fetch() -> Task<KafkaRecordBatch, any Error> {
+            Task { [consumer, maxBatch] in try await consumer.pollBatch(maxMessages: maxBatch, timeout: .milliseconds(20)) }
         }
         var next = fetch()
         defer { next.cancel() }
@@ -64,11 +66,11 @@ struct PredictionConsumer: Service {
             processor.metrics.processing.recordNanoseconds(Int64((clock.now - processStarted) / .nanoseconds(1)))
             // Handed to librdkafka here, in batch order, so that one entity's answers reach the
             // results topic in the order of its requests; acknowledgements are awaited behind.
-            let enqueued = try await producer.enqueue(output.results)
+            let enqueued = try await producer.enqueue(output.answers)
             let delivery = Task { [producer, deadLetters, logger] in
                 try await Self.deliver(output, enqueued: enqueued, producer: producer, deadLetters: deadLetters, logger: logger)
             }
-            inFlight.append((KafkaConsumer.nextOffsets(of: batch), delivery))
+            inFlight.append((batch.nextOffsets, delivery))
             if inFlight.count >= maxInFlight { try await completeOldest() }
         }
         while !inFlight.isEmpty { try await completeOldest() }
@@ -78,14 +80,17 @@ struct PredictionConsumer: Service {
     /// Sends until every answer is acknowledged (never drops one).
     static func deliver(_ output: PredictionProcessor.Output, enqueued: KafkaDelivery, producer: KafkaProducer,
                         deadLetters: DeadLetterPublisher, logger: Logger) async throws {
-        var pending = output.results
+        var pending = Array(0..<output.answers.count)
         var backoff = Backoff(initial: .milliseconds(50), maximum: .seconds(5))
         var attempt: KafkaDelivery? = enqueued
         while !pending.isEmpty {
             let results: [Result<KafkaDeliveryReport, KafkaError>]
-            if let first = attempt { results = await first.results(); attempt = nil } else { results = try await producer.send(pending) }
-            let failed = zip(pending, results).compactMap { message, result -> KafkaProducerMessage? in
-                if case .failure = result { return message } else { return nil }
+            if let first = attempt { results = await first.results(); attempt = nil } else {
+                results = try await producer.enqueue(output.answers, positions: pending).results()
+            }
+            precondition(results.count == pending.count, "one delivery result per answer sent")
+            let failed = zip(pending, results).compactMap { position, result -> Int? in
+                if case .failure = result { return position } else { return nil }
             }
             if !failed.isEmpty {
                 logger.warning("results not delivered; retrying", metadata: ["count": "\(failed.count)"])

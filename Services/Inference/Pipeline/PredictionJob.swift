@@ -2,7 +2,7 @@ import IntelliCoreModels
 import IntelliCoreOIP
 
 /// One request's input rows for one version (a shadowed request makes two jobs), and the
-/// output once looked up or computed.
+/// output once looked up or computed. Inputs and outputs are ranges of the batch's buffers.
 struct PredictionJob {
     /// The request's position in the batch.
     let request: Int
@@ -10,20 +10,22 @@ struct PredictionJob {
     let shadow: Bool
     let network: FeedForwardNetwork
     let rows: Int
-    /// Row-major, `rows × network.rawInputWidth`.
-    let values: [Float]
+    /// Row-major, `rows × network.rawInputWidth`, in the batch's input buffer.
+    let values: Range<Int>
     /// The input's digest in the result cache; empty while the cache is off.
     var cacheField = ""
-    var output: [Float]?
+    /// `rows × network.outputWidth` in the batch's output buffer, once looked up or computed.
+    var output: Range<Int>?
 
     /// Stage 4: the jobs of every routed request whose networks loaded and whose inputs fit them.
     /// A primary that cannot load or whose inputs are refused fails the request; a shadow that
-    /// cannot is left out, since callers never wait on shadow answers.
-    static func assemble(_ routes: [RequestRouting.Route], requests: inout [PredictionRequest],
+    /// cannot is left out, since callers never wait on shadow answers. Inputs of any form other
+    /// than the decoded matrix are assembled and appended to `inputs`.
+    static func assemble(_ routes: [RequestRouting.Route], requests: inout [PredictionRequest], inputs: inout [Float],
                          networks: [ModelVersionKey: Result<FeedForwardNetwork, any Error>]) -> [PredictionJob] {
         var jobs: [PredictionJob] = []
         jobs.reserveCapacity(routes.count)
-        func add(_ key: ModelVersionKey, shadow: Bool, for request: Int, body: OIPRequest) {
+        func add(_ key: ModelVersionKey, shadow: Bool, for request: Int, input: RequestInput) {
             let network: FeedForwardNetwork
             switch networks[key] {
             case .success(let loaded)?:
@@ -35,18 +37,44 @@ struct PredictionJob {
                 if !shadow { requests[request].fail(.modelUnavailable, "version \(key.version) of \(key.model) was not loaded", version: key.version) }
                 return
             }
-            do {
-                let (rows, values) = try InputAssembler.rows(for: body, schema: network.inputSchema)
+            do throws(InputAssembler.Rejection) {
+                let (rows, values) = try rows(of: input, schema: network.inputSchema, inputs: &inputs)
                 jobs.append(PredictionJob(request: request, key: key, shadow: shadow, network: network, rows: rows, values: values))
             } catch {
                 if !shadow { requests[request].fail(error.code, error.message, version: key.version) }
             }
         }
         for route in routes {
-            guard let body = requests[route.request].body else { continue }
-            add(route.primary, shadow: false, for: route.request, body: body)
-            if let shadow = route.shadow { add(shadow, shadow: true, for: route.request, body: body) }
+            guard let input = requests[route.request].input else { continue }
+            add(route.primary, shadow: false, for: route.request, input: input)
+            if let shadow = route.shadow { add(shadow, shadow: true, for: route.request, input: input) }
         }
         return jobs
+    }
+
+    /// The rows of one request for one schema: the decoded matrix where it is the schema's
+    /// `[n, d]` tensor (checked in place), otherwise the general assembler's rows, appended.
+    private static func rows(of input: RequestInput, schema: InputSchema, inputs: inout [Float]) throws(InputAssembler.Rejection) -> (Int, Range<Int>) {
+        switch input {
+        case .matrix(let name, let datatype, let rows, let columns, let values) where InputAssembler.isMatrix(name: name, schema: schema):
+            try inputs.withUnsafeBufferPointer { buffer throws(InputAssembler.Rejection) in
+                try InputAssembler.checkMatrix(name: name, datatype: datatype, shape: (rows, columns), shapeText: "[\(rows), \(columns)]",
+                                               values: UnsafeBufferPointer(rebasing: buffer[values]), schema: schema)
+            }
+            return (rows, values)
+        case .matrix(let name, let datatype, let rows, let columns, let values):
+            // A single input named after a feature: the per-feature form, through the general assembler.
+            let request = OIPRequest(id: "", modelName: "", modelVersion: nil, alias: nil, inputs: [
+                OIPRequest.Tensor(name: name, shape: [rows, columns], datatype: datatype, numbers: Array(inputs[values]))])
+            return try append(InputAssembler.rows(for: request, schema: schema), to: &inputs)
+        case .body(let body):
+            return try append(InputAssembler.rows(for: body, schema: schema), to: &inputs)
+        }
+    }
+
+    private static func append(_ assembled: (Int, [Float]), to inputs: inout [Float]) -> (Int, Range<Int>) {
+        let start = inputs.count
+        inputs.append(contentsOf: assembled.1)
+        return (assembled.0, start..<inputs.count)
     }
 }

@@ -3,7 +3,7 @@ import IntelliCoreEvents
 import IntelliCoreKafka
 import IntelliCoreOIP
 
-/// Turns one consumed batch of `PredictionRequested` records into result records, in stages:
+/// Turns one consumed batch of `PredictionRequested` records into answer records, in stages:
 /// decode → route → load → assemble → look up the cache → compute → encode.
 ///
 /// Every request gets exactly one answer (`PredictionCompleted` or `PredictionFailed`), plus a
@@ -11,7 +11,7 @@ import IntelliCoreOIP
 /// that are not events at all are returned for the dead-letter topic.
 final class PredictionProcessor: Sendable {
     struct Output: Sendable {
-        var results: [KafkaProducerMessage] = []
+        var answers = KafkaProducerBatch()
         var deadLetters: [(message: KafkaConsumerMessage, reason: String)] = []
         var skipped = 0
     }
@@ -35,20 +35,21 @@ final class PredictionProcessor: Sendable {
         self.metrics = metrics
     }
 
-    /// Processes the records of `messages` at `positions`, in that order.
-    func process(_ messages: [KafkaConsumerMessage], positions: some Collection<Int>) async -> Output {
+    /// Processes the records at `positions`, in that order.
+    func process<Records: ConsumedRecords>(_ records: Records, positions: some Collection<Int>) async -> Output {
         let batchStart = Date().timeIntervalSince1970
-        var batch = decoder.decode(messages, positions: positions, batchStart: batchStart)
-        let routes = RequestRouting.route(&batch.requests, in: registry.snapshot)
+        var batch = decoder.decode(records, positions: positions, batchStart: batchStart)
+        let routes = RequestRouting.route(&batch.requests, bytes: batch.bytes, in: registry.snapshot)
         let networks = await loader.networks(for: RequestRouting.versions(of: routes))
-        var jobs = PredictionJob.assemble(routes, requests: &batch.requests, networks: networks)
+        var jobs = PredictionJob.assemble(routes, requests: &batch.requests, inputs: &batch.inputs, networks: networks)
+        var outputs: [Float] = []
         let bucket = cache.bucket(at: batchStart)
-        await cache.lookUp(&jobs, bucket: bucket)
-        let computed = await compute.run(&jobs, requests: &batch.requests)
-        cache.store(jobs, computed: computed.computed, bucket: bucket)
-        let results = encoder.answers(batch.requests, jobs: jobs,
+        await cache.lookUp(&jobs, inputs: batch.inputs, outputs: &outputs, bucket: bucket)
+        let computed = await compute.run(&jobs, requests: &batch.requests, inputs: batch.inputs, outputs: &outputs)
+        cache.store(jobs, outputs: outputs, computed: computed.computed, bucket: bucket)
+        let answers = encoder.answers(batch.requests, bytes: batch.bytes, jobs: jobs, outputs: outputs,
                                       timings: AnswerEncoder.Timings(batchStart: batchStart, computeSeconds: computed.seconds))
-        return Output(results: results, deadLetters: batch.deadLetters, skipped: batch.skipped)
+        return Output(answers: answers, deadLetters: batch.deadLetters, skipped: batch.skipped)
     }
 
     static func reason(_ error: any Error) -> String {

@@ -6,11 +6,20 @@ import IntelliCoreOIP
 /// consumer does (`CloudEventEnvelope`), reading headers in place; records that are not events go
 /// to the dead-letter topic, events of other types are skipped, and a body that is not an OIP v2
 /// request becomes an `undecodable` (or `payload_too_large`) answer.
+///
+/// The common body (one numeric tensor) is read by `OIPTensorRequest` straight into the batch's
+/// input buffer, and what the answers need of the record is copied into the batch's
+/// `RequestBytes`: a request costs no allocation of its own.
 struct RequestDecoder {
     struct Batch {
         var requests: [PredictionRequest] = []
+        var bytes = RequestBytes()
+        /// The numbers of every `.matrix` request, back to back.
+        var inputs: [Float] = []
         var deadLetters: [(message: KafkaConsumerMessage, reason: String)] = []
         var skipped = 0
+        /// Recent tenant and model names, so that a batch of one model's requests shares one `String`.
+        var names = NameCache()
     }
 
     let maxRequestBytes: Int
@@ -25,24 +34,27 @@ struct RequestDecoder {
         self.metrics = metrics
     }
 
-    func decode(_ messages: [KafkaConsumerMessage], positions: some Collection<Int>, batchStart: Double) -> Batch {
+    func decode<Records: ConsumedRecords>(_ records: Records, positions: some Collection<Int>, batchStart: Double) -> Batch {
         var batch = Batch()
         batch.requests.reserveCapacity(positions.count)
+        batch.bytes = RequestBytes(capacity: positions.count * 96)
+        batch.inputs.reserveCapacity(positions.count * 32)
         for position in positions {
-            let message = messages[position]
-            if message.header(named: CloudEventHeader.contentType, hasPrefix: CloudEvent.structuredContentType) {
-                decodeStructured(message, into: &batch, batchStart: batchStart)
-                continue
+            let structured = records.withRecord(at: position) { record in
+                if record.header(named: CloudEventHeader.contentType)?.starts(with: CloudEvent.structuredContentType.utf8) ?? false {
+                    return true
+                }
+                if let problem = CloudEventEnvelope.problem(header: { record.header(named: $0) }, valueCount: record.value?.count ?? 0) {
+                    batch.deadLetters.append((records.copied(at: position), "not a CloudEvent: \(problem.message)"))
+                } else if record.header(named: CloudEventHeader.type)?.elementsEqual(PredictionRequested.eventType.utf8) ?? false {
+                    let decoded = request(from: record, into: &batch, batchStart: batchStart)
+                    batch.requests.append(decoded)
+                } else {
+                    batch.skipped += 1
+                }
+                return false
             }
-            if let problem = CloudEventEnvelope.problem(header: { message.headerBytes(named: $0) }, valueCount: message.value?.count ?? 0) {
-                batch.deadLetters.append((message, "not a CloudEvent: \(problem.message)"))
-                continue
-            }
-            guard message.header(named: CloudEventHeader.type, equals: PredictionRequested.eventType) else {
-                batch.skipped += 1
-                continue
-            }
-            batch.requests.append(request(from: message, batchStart: batchStart))
+            if structured { decodeStructured(records.copied(at: position), into: &batch, batchStart: batchStart) }
         }
         return batch
     }
@@ -63,46 +75,86 @@ struct RequestDecoder {
         var binary = message
         binary.value = event.data
         binary.headers = event.kafkaHeaders.map { KafkaHeader(name: $0.name, string: $0.value) }
-        batch.requests.append(request(from: binary, batchStart: batchStart))
+        let decoded = [binary].withRecord(at: 0) { request(from: $0, into: &batch, batchStart: batchStart) }
+        batch.requests.append(decoded)
     }
 
-    private func request(from message: KafkaConsumerMessage, batchStart: Double) -> PredictionRequest {
-        let eventId = message.headerBytes(named: CloudEventHeader.id) ?? []
-        let protobuf = message.header(named: CloudEventHeader.contentType, hasPrefix: OIPProtobuf.contentType)
-        let value = message.value ?? []
-        var body: OIPRequest?
+    private func request(from record: some ConsumedRecord, into batch: inout Batch, batchStart: Double) -> PredictionRequest {
+        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+        let eventIdBytes = record.header(named: CloudEventHeader.id) ?? empty
+        let eventId = batch.bytes.append(eventIdBytes)
+        let protobuf = record.header(named: CloudEventHeader.contentType)?.starts(with: OIPProtobuf.contentType.utf8) ?? false
+        let value = record.value ?? empty
+        var id: RequestBytes.Span?
+        var model: String?, version: String?, alias: String?
+        var input: RequestInput?
         var failure: PredictionFailure?
         if value.count > maxRequestBytes {
             failure = PredictionFailure(code: .payloadTooLarge, message: "request is \(value.count) bytes; the limit is \(maxRequestBytes)", version: nil)
+        } else if !protobuf, let fast = try? OIPTensorRequest.decode(value.assumingMemoryBound(to: UInt8.self), appendingTo: &batch.inputs) {
+            func slice(_ range: Range<Int>) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: value[range]) }
+            if !fast.id.isEmpty { id = batch.bytes.append(slice(fast.id)) }
+            model = batch.names.name(slice(fast.modelName))
+            version = fast.modelVersion.map { String(decoding: slice($0), as: UTF8.self) }
+            alias = fast.alias.map { batch.names.name(slice($0)) }
+            input = .matrix(name: batch.names.name(slice(fast.tensorName)), datatype: batch.names.name(slice(fast.datatype)),
+                            rows: fast.rows, columns: fast.columns, values: fast.values)
         } else {
+            // Every other form, and every body the fast path refused: the general decoder has the last word.
             do {
-                body = protobuf ? try OIPProtobuf.decodeRequest(value) : try OIPRequest.decode(value)
+                let body = protobuf ? try OIPProtobuf.decodeRequest(Array(value)) : try OIPRequest.decode(value.assumingMemoryBound(to: UInt8.self))
+                if !body.id.isEmpty { id = batch.bytes.append(body.id) }
+                (model, version, alias, input) = (body.modelName, body.modelVersion, body.alias, .body(body))
             } catch {
                 failure = PredictionFailure(code: .undecodable, message: "request is not an OIP v2 inference request: \(PredictionProcessor.reason(error))",
                                             version: nil)
             }
         }
         // The request id is the body's; the record's subject (or ce_id) only when the body has none.
-        var id = body?.id ?? ""
-        if id.isEmpty { id = message.headerString(named: CloudEventHeader.subject) ?? String(decoding: eventId, as: UTF8.self) }
+        let requestId = id ?? batch.bytes.append(record.header(named: CloudEventHeader.subject) ?? eventIdBytes)
+        let tenantBytes = record.header(named: CloudEventHeader.tenantId)
         return PredictionRequest(
-            eventId: eventId, tenantHeader: message.header(named: CloudEventHeader.tenantId), key: message.key,
-            received: message.timestampMilliseconds.map { Double($0) / 1000 } ?? batchStart, protobuf: protobuf,
-            id: id, model: body?.modelName, body: body,
-            reply: reply(of: message), failure: failure)
+            eventId: eventId, tenantHeader: tenantBytes.map { batch.bytes.append($0) }, tenant: tenantBytes.map { batch.names.name($0) } ?? "",
+            key: record.key.map { batch.bytes.append($0) },
+            received: record.timestampMilliseconds.map { Double($0) / 1000 } ?? batchStart, protobuf: protobuf,
+            id: requestId, model: model, version: version, alias: alias, input: input,
+            reply: reply(of: record), failure: failure)
     }
 
     /// The reply address of a request-reply record: all three headers, the honoured topic and a
     /// valid partition. A record with some of them but not a usable address is answered on the
     /// results topic only, and counted.
-    private func reply(of message: KafkaConsumerMessage) -> ReplyAddress? {
-        guard let topic = message.headerBytes(named: ReplyHeader.replyTopic) else { return nil }
+    private func reply(of record: some ConsumedRecord) -> ReplyAddress? {
+        guard let topic = record.header(named: ReplyHeader.replyTopic) else { return nil }
         guard topic.elementsEqual(replyTopic.utf8),
-              let partition = message.headerBytes(named: ReplyHeader.replyPartition).flatMap(ReplyHeader.decode(partition:)),
-              let correlation = message.headerBytes(named: ReplyHeader.correlationId), !correlation.isEmpty else {
+              let partition = record.header(named: ReplyHeader.replyPartition).flatMap(ReplyHeader.decode(partition:)),
+              let correlation = record.header(named: ReplyHeader.correlationId), !correlation.isEmpty else {
             metrics?.repliesRefused.increment()
             return nil
         }
         return ReplyAddress(topic: replyTopic, partition: partition, correlationId: Array(correlation))
+    }
+}
+
+/// Names met in a batch (tenants, models, tensor names), kept as `String`s once: the requests of
+/// one model share one string instead of each allocating its own.
+struct NameCache {
+    private var names: [String] = []
+    private var next = 0
+    static let capacity = 16
+
+    mutating func name(_ bytes: UnsafeRawBufferPointer) -> String {
+        for index in names.indices {
+            var name = names[index]
+            if name.withUTF8({ $0.count == bytes.count && $0.elementsEqual(bytes) }) { return name }
+        }
+        let name = String(decoding: bytes, as: UTF8.self)
+        if names.count < Self.capacity {
+            names.append(name)
+        } else {
+            names[next] = name
+            next = (next + 1) % Self.capacity
+        }
+        return name
     }
 }

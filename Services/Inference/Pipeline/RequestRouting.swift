@@ -10,11 +10,11 @@ enum RequestRouting {
         let shadow: ModelVersionKey?
     }
 
-    static func route(_ requests: inout [PredictionRequest], in snapshot: RegistrySnapshot) -> [Route] {
+    static func route(_ requests: inout [PredictionRequest], bytes: RequestBytes, in snapshot: RegistrySnapshot) -> [Route] {
         var routes: [Route] = []
         routes.reserveCapacity(requests.count)
         for index in requests.indices where requests[index].failure == nil {
-            guard let body = requests[index].body else { continue }
+            guard let modelName = requests[index].model else { continue }
             let tenant = requests[index].tenant
             if snapshot.exceededTenants.contains(tenant) {
                 requests[index].fail(.quotaExceeded, "tenant \(tenant) is over its prediction quota")
@@ -22,10 +22,11 @@ enum RequestRouting {
             }
             // The record key keeps an entity on one side of a canary split; a key that only
             // repeats the model name says nothing about the entity, so the request id decides.
-            let recordKey = requests[index].key.map { String(decoding: $0, as: UTF8.self) }
-            let sticky = recordKey.flatMap { $0 == body.modelName ? nil : $0 } ?? body.id
-            let model = ModelKey(tenant: tenant, model: body.modelName)
-            switch TrafficRouter.decide(model: model, version: body.modelVersion, alias: body.alias, stickyKey: sticky, in: snapshot) {
+            let sticky = requests[index].key.flatMap { bytes.equals($0, modelName) ? nil : $0 } ?? requests[index].id
+            let fraction = bytes.withBytes(sticky) { TrafficRouter.fraction(of: $0) }
+            let model = ModelKey(tenant: tenant, model: modelName)
+            switch TrafficRouter.decide(model: model, version: requests[index].version, alias: requests[index].alias, stickyFraction: fraction,
+                                        in: snapshot) {
             case .failure(let code, let message):
                 requests[index].fail(code, message)
             case .route(let version, let shadow):

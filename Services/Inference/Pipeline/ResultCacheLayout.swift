@@ -16,7 +16,7 @@ enum ResultCacheLayout {
     }
 
     /// The first 128 bits of the SHA-256 of the input rows, in hex.
-    static func field(for values: [Float]) -> String {
-        values.withUnsafeBytes { ContentDigest.sha256Hex(of: $0, byteCount: 16) }
+    static func field(for values: UnsafeBufferPointer<Float>) -> String {
+        ContentDigest.sha256Hex(of: UnsafeRawBufferPointer(values), byteCount: 16)
     }
 }

@@ -12,6 +12,11 @@ enum TrafficRouter {
     /// - Parameter model: the caller's tenant and the model name: another tenant's model of the
     ///   same name is invisible, answered exactly like a model that does not exist.
     static func decide(model key: ModelKey, version: String?, alias: String?, stickyKey: String, in registry: RegistrySnapshot) -> Decision {
+        decide(model: key, version: version, alias: alias, stickyFraction: fraction(of: stickyKey), in: registry)
+    }
+
+    /// The same with the sticky key's position already taken (`fraction(of:)`).
+    static func decide(model key: ModelKey, version: String?, alias: String?, stickyFraction: Double, in registry: RegistrySnapshot) -> Decision {
         let model = key.model
         guard let versions = registry.versions[key] else {
             return .failure(code: .unknownModel, message: "model \(model) is not registered")
@@ -26,7 +31,7 @@ enum TrafficRouter {
         guard let policy = registry.deployments[key]?[alias], !policy.routes.isEmpty else {
             return .failure(code: .notDeployed, message: "model \(model) has no deployment for alias \(alias)")
         }
-        let chosen = pick(policy.routes, fraction: fraction(of: stickyKey))
+        let chosen = pick(policy.routes, fraction: stickyFraction)
         guard versions[chosen].map({ !$0.retired }) ?? false else {
             return .failure(code: .unknownVersion, message: "alias \(alias) of \(model) points at unavailable version \(chosen)")
         }

@@ -34,39 +34,74 @@ struct ProduceCall {
                 UnsafePointer(base.advanced(by: offset).assumingMemoryBound(to: CChar.self))
             }
             vus.removeAll(keepingCapacity: true)
-            var vu = rd_kafka_vu_t()
-            vu.vtype = RD_KAFKA_VTYPE_TOPIC; vu.u.cstr = cstr(topicAt); vus.append(vu)
-            vu = rd_kafka_vu_t()
-            vu.vtype = RD_KAFKA_VTYPE_MSGFLAGS; vu.u.i = RD_KAFKA_MSG_F_COPY; vus.append(vu)
-            if let partition = message.partition {
-                vu = rd_kafka_vu_t(); vu.vtype = RD_KAFKA_VTYPE_PARTITION; vu.u.i32 = partition; vus.append(vu)
-            }
-            if let keyAt, let key = message.key {
-                vu = rd_kafka_vu_t(); vu.vtype = RD_KAFKA_VTYPE_KEY
-                vu.u.mem.ptr = base.advanced(by: keyAt); vu.u.mem.size = key.count; vus.append(vu)
-            }
-            if let valueAt, let value = message.value {
-                vu = rd_kafka_vu_t(); vu.vtype = RD_KAFKA_VTYPE_VALUE
-                vu.u.mem.ptr = base.advanced(by: valueAt); vu.u.mem.size = value.count; vus.append(vu)
-            }
+            Self.appendRecord(to: &vus, topic: cstr(topicAt), partition: message.partition,
+                         key: keyAt.map { UnsafeRawBufferPointer(start: base.advanced(by: $0), count: message.key!.count) },
+                         value: valueAt.map { UnsafeRawBufferPointer(start: base.advanced(by: $0), count: message.value!.count) })
             for (header, offsets) in zip(message.headers, headerAt) {
-                vu = rd_kafka_vu_t(); vu.vtype = RD_KAFKA_VTYPE_HEADER
-                vu.u.header.name = cstr(offsets.name)
-                if let valueAt = offsets.value, let value = header.value {
-                    vu.u.header.val = UnsafeRawPointer(base.advanced(by: valueAt)); vu.u.header.size = value.count
-                } else {
-                    vu.u.header.val = nil; vu.u.header.size = 0
-                }
-                vus.append(vu)
+                Self.appendHeader(to: &vus, name: cstr(offsets.name),
+                             value: offsets.value.map { UnsafeRawBufferPointer(start: base.advanced(by: $0), count: header.value!.count) })
             }
-            if let opaque {
-                vu = rd_kafka_vu_t(); vu.vtype = RD_KAFKA_VTYPE_OPAQUE; vu.u.ptr = opaque; vus.append(vu)
-            }
-            let error = vus.withUnsafeBufferPointer { rd_kafka_produceva(client, $0.baseAddress, $0.count) }
-            guard let error else { return RD_KAFKA_RESP_ERR_NO_ERROR }
-            let code = rd_kafka_error_code(error)
-            rd_kafka_error_destroy(error)
-            return code
+            Self.appendOpaque(opaque, to: &vus)
+            return Self.call(client, vus)
         }
+    }
+
+    /// Hands record `index` of `batch` to librdkafka, read from the batch's arena at `base`.
+    mutating func produce(_ batch: KafkaProducerBatch, record index: Int, base: UnsafeRawPointer, on client: OpaquePointer,
+                          opaque: UnsafeMutableRawPointer?) -> rd_kafka_resp_err_t {
+        func cstr(_ span: KafkaProducerBatch.Span) -> UnsafePointer<CChar> {
+            UnsafePointer(base.advanced(by: Int(span.start)).assumingMemoryBound(to: CChar.self))
+        }
+        func bytes(_ span: KafkaProducerBatch.Span) -> UnsafeRawBufferPointer? {
+            span.count < 0 ? nil : UnsafeRawBufferPointer(start: base.advanced(by: Int(span.start)), count: Int(span.count))
+        }
+        let record = batch.records[index]
+        vus.removeAll(keepingCapacity: true)
+        Self.appendRecord(to: &vus, topic: cstr(batch.topicSpans[Int(record.topic)]), partition: record.partition < 0 ? nil : record.partition,
+                     key: bytes(record.key), value: bytes(record.value))
+        for header in batch.headers[Int(record.firstHeader)..<Int(record.firstHeader + record.headerCount)] {
+            Self.appendHeader(to: &vus, name: cstr(header.name), value: bytes(header.value))
+        }
+        Self.appendOpaque(opaque, to: &vus)
+        return Self.call(client, vus)
+    }
+
+    private static func appendRecord(to vus: inout [rd_kafka_vu_t], topic: UnsafePointer<CChar>, partition: Int32?, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?) {
+        var vu = rd_kafka_vu_t()
+        vu.vtype = RD_KAFKA_VTYPE_TOPIC; vu.u.cstr = topic; vus.append(vu)
+        vu = rd_kafka_vu_t()
+        vu.vtype = RD_KAFKA_VTYPE_MSGFLAGS; vu.u.i = RD_KAFKA_MSG_F_COPY; vus.append(vu)
+        if let partition {
+            vu = rd_kafka_vu_t(); vu.vtype = RD_KAFKA_VTYPE_PARTITION; vu.u.i32 = partition; vus.append(vu)
+        }
+        if let key {
+            vu = rd_kafka_vu_t(); vu.vtype = RD_KAFKA_VTYPE_KEY
+            vu.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress); vu.u.mem.size = key.count; vus.append(vu)
+        }
+        if let value {
+            vu = rd_kafka_vu_t(); vu.vtype = RD_KAFKA_VTYPE_VALUE
+            vu.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress); vu.u.mem.size = value.count; vus.append(vu)
+        }
+    }
+
+    private static func appendHeader(to vus: inout [rd_kafka_vu_t], name: UnsafePointer<CChar>, value: UnsafeRawBufferPointer?) {
+        var vu = rd_kafka_vu_t(); vu.vtype = RD_KAFKA_VTYPE_HEADER
+        vu.u.header.name = name
+        vu.u.header.val = value?.baseAddress
+        vu.u.header.size = value?.count ?? 0
+        vus.append(vu)
+    }
+
+    private static func appendOpaque(_ opaque: UnsafeMutableRawPointer?, to vus: inout [rd_kafka_vu_t]) {
+        guard let opaque else { return }
+        var vu = rd_kafka_vu_t(); vu.vtype = RD_KAFKA_VTYPE_OPAQUE; vu.u.ptr = opaque; vus.append(vu)
+    }
+
+    private static func call(_ client: OpaquePointer, _ vus: [rd_kafka_vu_t]) -> rd_kafka_resp_err_t {
+        let error = vus.withUnsafeBufferPointer { rd_kafka_produceva(client, $0.baseAddress, $0.count) }
+        guard let error else { return RD_KAFKA_RESP_ERR_NO_ERROR }
+        let code = rd_kafka_error_code(error)
+        rd_kafka_error_destroy(error)
+        return code
     }
 }

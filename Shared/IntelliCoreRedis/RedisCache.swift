@@ -48,7 +48,7 @@ public final class RedisCache: Sendable {
         let command = [Array("MGET".utf8)] + keys.map { Array($0.utf8) }
         let values: [[UInt8]?]
         if let replies = await run([command]), case .array(let items) = replies[0], items.count == keys.count {
-            values = items.map(\.bytes)
+            values = items.map { $0.bytes }
         } else {
             values = Array(repeating: nil, count: keys.count)
         }
@@ -87,7 +87,7 @@ public final class RedisCache: Sendable {
             errors.increment()
             return nil
         }
-        if replies.contains(where: \.isError) { errors.increment() }
+        if replies.contains(where: { $0.isError }) { errors.increment() }
         return replies
     }
 }
@@ -113,7 +113,7 @@ extension RedisCache {
             guard !request.fields.isEmpty else { answers.append([]); continue }
             asked += request.fields.count
             if let replies, case .array(let items) = replies[replyIndex], items.count == request.fields.count {
-                let values = items.map(\.bytes)
+                let values = items.map { $0.bytes }
                 found += values.reduce(0) { $0 + ($1 == nil ? 0 : 1) }
                 answers.append(values)
             } else {

@@ -71,7 +71,7 @@ final class RedisConnection {
         if configuration.database != 0 { setup.append([Array("SELECT".utf8), Array(String(configuration.database).utf8)]) }
         if !setup.isEmpty {
             let replies = try pipeline(setup)
-            if let failure = replies.first(where: \.isError) {
+            if let failure = replies.first(where: { $0.isError }) {
                 disconnect()
                 throw scheduleRetry(reason: "setup rejected: \(failure)")
             }
@@ -113,7 +113,7 @@ final class RedisConnection {
 
     private static func withArgv<R>(_ arguments: [[UInt8]],
                                     _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> R) -> R {
-        let lengths = arguments.map(\.count)
+        let lengths = arguments.map { $0.count }
         var storage = [UInt8]()
         storage.reserveCapacity(lengths.reduce(0, +))
         for argument in arguments { storage.append(contentsOf: argument) }

@@ -89,6 +89,31 @@ struct FloatParsingTests {
         ])
     }
 
+    /// Fractions are read eight digits at a time while the mantissa has room: runs of zeros
+    /// before the first significant digit, chunk boundaries at 8 and 16 digits, a chunk cut by an
+    /// exponent or the end of the input, and integer parts that leave room for one chunk or none.
+    @Test func fractionsReadEightDigitsAtATime() throws {
+        var texts = [
+            "0.12345678", "0.1234567890123456", "0.12345678901234567", "0.00000000", "0.0000000012345678",
+            "0.0000000000000000123456789", "0.00000001", "0.000000010000000100000001", "1.00000000", "0.99999999999999999",
+            "12345678901.12345678", "123456789012.12345678", "1234567890123456789.5", "0.1234567e5", "0.12345678e-3",
+            "-0.1234567812345678e-30", "0.1234567", "0.123456789", "7.00000000000000000000000000001",
+        ]
+        // Every length of fraction from 1 to 26 digits, behind integer parts of 1 to 13 digits.
+        var generator = SystemRandomNumberGenerator()
+        for fractionDigits in 1...26 {
+            for integerDigits in [1, 2, 9, 11, 12, 13] {
+                for _ in 0..<40 {
+                    let integer = String(Int.random(in: 1...9, using: &generator)) + String((1..<integerDigits).map { _ in Character(String(Int.random(in: 0...9, using: &generator))) })
+                    let fraction = String((0..<fractionDigits).map { _ in Character(String(Int.random(in: 0...9, using: &generator))) })
+                    texts.append("\(integer).\(fraction)")
+                    texts.append("0.\(String(repeating: "0", count: Int.random(in: 0...12, using: &generator)))\(fraction)")
+                }
+            }
+        }
+        try Self.expectExact(texts)
+    }
+
     @Test func outOfRangeReadsAsFloatStringReadsIt() throws {
         #expect(try Self.decoded("1e39") == Float("1e39"))
         #expect(try Self.decoded("-1e39") == Float("-1e39"))

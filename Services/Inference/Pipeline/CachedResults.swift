@@ -27,14 +27,12 @@ struct CachedResults: Sendable {
     /// appending the cached numbers to `outputs`.
     func lookUp(_ jobs: inout [PredictionJob], inputs: [Float], outputs: inout [Float], bucket: Int) async {
         guard enabled, !jobs.isEmpty else { return }
-        var byVersion: [ModelVersionKey: [Int]] = [:]
         inputs.withUnsafeBufferPointer { inputs in
             for index in jobs.indices {
                 jobs[index].cacheField = ResultCacheLayout.field(for: UnsafeBufferPointer(rebasing: inputs[jobs[index].values]))
-                byVersion[jobs[index].key, default: []].append(index)
             }
         }
-        let groups = Array(byVersion)
+        let groups = Self.groups(jobs, jobs.indices)
         let lookups = groups.flatMap { group, members in
             [bucket, bucket - 1].map { (key: ResultCacheLayout.key(group, bucket: $0), fields: members.map { jobs[$0].cacheField }) }
         }
@@ -58,12 +56,12 @@ struct CachedResults: Sendable {
     /// Writes the outputs of `computed` jobs behind the answers (never awaited by the batch).
     func store(_ jobs: [PredictionJob], outputs: [Float], computed: [Int], bucket: Int) {
         guard enabled, !computed.isEmpty else { return }
-        var entries: [ModelVersionKey: [(field: String, value: [UInt8])]] = [:]
-        for index in computed {
-            guard let output = jobs[index].output else { continue }
-            entries[jobs[index].key, default: []].append((jobs[index].cacheField, outputs[output].withUnsafeBytes { Array($0) }))
+        let writes = Self.groups(jobs, computed).map { key, members in
+            (key: ResultCacheLayout.key(key, bucket: bucket),
+             entries: members.compactMap { index in
+                 jobs[index].output.map { (field: jobs[index].cacheField, value: outputs[$0].withUnsafeBytes { Array($0) }) }
+             })
         }
-        let writes = entries.map { (key: ResultCacheLayout.key($0.key, bucket: bucket), entries: $0.value) }
         let ttl = Duration.seconds(ResultCacheLayout.bucketSeconds(ttlSeconds: ttlSeconds) * 2)
         guard pendingWrites.increment() <= Self.maxPendingWrites else {
             pendingWrites.decrement()
@@ -74,5 +72,28 @@ struct CachedResults: Sendable {
             await cache.hashSet(writes, ttl: ttl)
             pendingWrites.decrement()
         }
+    }
+
+    /// `indices` grouped by their job's version, in first-seen order. A batch holds a handful of
+    /// versions, usually in runs, so a job's key is compared with its predecessor's and hashed
+    /// only where the version changes (hashing three strings per job showed in the profile).
+    static func groups(_ jobs: [PredictionJob], _ indices: some Sequence<Int>) -> [(key: ModelVersionKey, members: [Int])] {
+        var groups: [(key: ModelVersionKey, members: [Int])] = []
+        var positions: [ModelVersionKey: Int] = [:]
+        var current = -1
+        for index in indices {
+            let key = jobs[index].key
+            if current < 0 || groups[current].key != key {
+                if let known = positions[key] {
+                    current = known
+                } else {
+                    current = groups.count
+                    positions[key] = current
+                    groups.append((key: key, members: []))
+                }
+            }
+            groups[current].members.append(index)
+        }
+        return groups
     }
 }

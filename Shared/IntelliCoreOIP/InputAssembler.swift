@@ -1,5 +1,4 @@
 import IntelliCoreEvents
-import IntelliCoreOIP
 import IntelliCoreModels
 
 /// Turns a request's OIP inputs into raw rows of a model's input schema: either one `[n, d]`

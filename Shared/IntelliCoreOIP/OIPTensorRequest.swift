@@ -64,20 +64,24 @@ extension OIPRequestDecoder {
     private mutating func numericTensor(appendingTo numbers: inout [Float])
         throws(Failure) -> (name: Range<Int>, datatype: Range<Int>, rows: Int, columns: Int, values: Range<Int>) {
         var name: Range<Int>?, datatype: Range<Int>?
-        var shape: [Int] = [] // at most two elements ever stored: no allocation beyond the first
+        var shape: (rows: Int, columns: Int)?, shapeSeen = false // two dimensions, no array
         var values: Range<Int>?
         try object { decoder, key throws(Failure) in
             switch key {
             case "name": name = try decoder.stringRange()
             case "datatype": datatype = try decoder.stringRange()
             case "shape":
-                guard shape.isEmpty else { throw .unsupported }
+                guard !shapeSeen else { throw .unsupported }
+                shapeSeen = true
+                var dimensions = 0, rows = 0, columns = 0
                 try decoder.array { decoder throws(Failure) in
                     let value = try decoder.number()
                     guard value >= 0, value < 1e9, value == value.rounded() else { throw .malformed("shape must hold whole numbers") }
-                    guard shape.count < 2 else { throw .unsupported }
-                    shape.append(Int(value))
+                    guard dimensions < 2 else { throw .unsupported }
+                    if dimensions == 0 { rows = Int(value) } else { columns = Int(value) }
+                    dimensions += 1
                 }
+                if dimensions == 2 { shape = (rows, columns) }
             case "data":
                 guard values == nil else { throw .unsupported }
                 let start = numbers.count
@@ -86,8 +90,8 @@ extension OIPRequestDecoder {
             default: try decoder.skipValue()
             }
         }
-        guard let name, let datatype, shape.count == 2, let values else { throw .unsupported }
-        return (name, datatype, shape[0], shape[1], values)
+        guard let name, let datatype, let shape, let values else { throw .unsupported }
+        return (name, datatype, shape.rows, shape.columns, values)
     }
 
     /// Numbers of a (possibly nested) array; strings or literals answer `.unsupported`.

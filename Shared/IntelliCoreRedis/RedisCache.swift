@@ -45,7 +45,8 @@ public final class RedisCache: Sendable {
     /// Reads many keys in one round trip; an unreachable Redis answers all misses.
     public func mget(_ keys: [String]) async -> [[UInt8]?] {
         guard !keys.isEmpty else { return [] }
-        let command = [Array("MGET".utf8)] + keys.map { Array($0.utf8) }
+        var command = RedisArguments("MGET")
+        for key in keys { command.append(key) }
         let values: [[UInt8]?]
         if let replies = await run([command]), case .array(let items) = replies[0], items.count == keys.count {
             values = items.map { $0.bytes }
@@ -68,18 +69,24 @@ public final class RedisCache: Sendable {
     /// Writes many entries with one expiry in one pipelined round trip.
     public func set(_ entries: [(key: String, value: [UInt8])], ttl: Duration) async {
         guard !entries.isEmpty else { return }
-        let milliseconds = Array(String(max(1, ttl.totalMilliseconds)).utf8)
-        let commands = entries.map { [Array("SET".utf8), Array($0.key.utf8), $0.value, Array("PX".utf8), milliseconds] }
+        let milliseconds = String(max(1, ttl.totalMilliseconds))
+        let commands = entries.map { entry in
+            var command = RedisArguments("SET", entry.key)
+            command.append(entry.value)
+            command.append("PX")
+            command.append(milliseconds)
+            return command
+        }
         _ = await run(commands)
     }
 
     /// Round trip to Redis; false when it cannot be reached.
     public func ping() async -> Bool {
-        guard let replies = await run([[Array("PING".utf8)]]), case .status = replies[0] else { return false }
+        guard let replies = await run([RedisArguments("PING")]), case .status = replies[0] else { return false }
         return true
     }
 
-    func run(_ commands: [[[UInt8]]]) async -> [Reply]? {
+    func run(_ commands: [RedisArguments]) async -> [Reply]? {
         let outcome = try? await thread.run { [connection] () -> [Reply]? in
             try? connection.value.pipeline(commands)
         }
@@ -99,12 +106,18 @@ final class ConnectionBox: @unchecked Sendable {
 }
 
 extension RedisCache {
-    /// Reads fields of several hashes in one pipelined round trip (`HMGET` per hash).
-    /// An unreachable Redis answers all misses.
-    public func hashGet(_ requests: [(key: String, fields: [String])]) async -> [[[UInt8]?]] {
+    /// Reads fields of several hashes in one pipelined round trip (`HMGET` per hash): for each
+    /// request, the value of each of its fields (nil where absent), in order. An unreachable Redis
+    /// answers all misses.
+    public func hashGet(_ requests: [(key: String, fields: RedisArguments)]) async -> [[[UInt8]?]] {
         let wanted = requests.filter { !$0.fields.isEmpty }
         guard !wanted.isEmpty else { return requests.map { _ in [] } }
-        let commands = wanted.map { [Array("HMGET".utf8), Array($0.key.utf8)] + $0.fields.map { Array($0.utf8) } }
+        let commands = wanted.map { request in
+            var command = RedisArguments("HMGET", request.key)
+            command.reserveCapacity(arguments: request.fields.count + 2, bytes: request.fields.bytes.count + request.key.utf8.count + 5)
+            request.fields.forEach { command.append($0) }
+            return command
+        }
         let replies = await run(commands)
         var answers: [[[UInt8]?]] = []
         var replyIndex = 0
@@ -125,16 +138,27 @@ extension RedisCache {
         return answers
     }
 
-    /// Writes fields into several hashes in one pipelined round trip; each hash gets `ttl` when it
+    /// Writes fields into several hashes in one pipelined round trip: the i-th of `values` into
+    /// the i-th of `fields` (a write whose counts differ is skipped). Each hash gets `ttl` when it
     /// is created (`PEXPIRE … NX`), so a hash expires as a whole.
-    public func hashSet(_ writes: [(key: String, entries: [(field: String, value: [UInt8])])], ttl: Duration) async {
-        let milliseconds = Array(String(max(1, ttl.totalMilliseconds)).utf8)
-        var commands: [[[UInt8]]] = []
-        for write in writes where !write.entries.isEmpty {
-            var command = [Array("HSET".utf8), Array(write.key.utf8)]
-            for entry in write.entries { command += [Array(entry.field.utf8), entry.value] }
+    public func hashSet(_ writes: [(key: String, fields: RedisArguments, values: RedisArguments)], ttl: Duration) async {
+        let milliseconds = String(max(1, ttl.totalMilliseconds))
+        var commands: [RedisArguments] = []
+        for write in writes where !write.fields.isEmpty && write.fields.count == write.values.count {
+            var command = RedisArguments("HSET", write.key)
+            command.reserveCapacity(arguments: 2 * write.fields.count + 2,
+                                    bytes: write.fields.bytes.count + write.values.bytes.count + write.key.utf8.count + 4)
+            var valueOffset = 0
+            var valueIndex = 0
+            write.fields.forEach { field in
+                let length = write.values.lengths[valueIndex]
+                command.append(field)
+                command.append(write.values.bytes[valueOffset..<(valueOffset + length)])
+                valueOffset += length
+                valueIndex += 1
+            }
             commands.append(command)
-            commands.append([Array("PEXPIRE".utf8), Array(write.key.utf8), milliseconds, Array("NX".utf8)])
+            commands.append(RedisArguments("PEXPIRE", write.key, milliseconds, "NX"))
         }
         guard !commands.isEmpty else { return }
         _ = await run(commands)
@@ -143,8 +167,9 @@ extension RedisCache {
     /// Runs a Lua script (`EVAL`) that answers an array of integers; nil when Redis cannot be
     /// reached or answers anything else.
     public func evalIntegers(_ script: String, keys: [String], arguments: [String]) async -> [Int64]? {
-        let command = [Array("EVAL".utf8), Array(script.utf8), Array(String(keys.count).utf8)]
-            + keys.map { Array($0.utf8) } + arguments.map { Array($0.utf8) }
+        var command = RedisArguments("EVAL", script, String(keys.count))
+        for key in keys { command.append(key) }
+        for argument in arguments { command.append(argument) }
         guard let replies = await run([command]), case .array(let items) = replies[0] else { return nil }
         var numbers: [Int64] = []
         for item in items {

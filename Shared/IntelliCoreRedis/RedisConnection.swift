@@ -32,7 +32,7 @@ final class RedisConnection {
     }
 
     /// Sends all commands in one pipeline and returns their replies in order.
-    func pipeline(_ commands: [[[UInt8]]]) throws(Failure) -> [Reply] {
+    func pipeline(_ commands: [RedisArguments]) throws(Failure) -> [Reply] {
         let context = try connected()
         for command in commands {
             let status = Self.withArgv(command) { argc, argv, lengths in
@@ -66,9 +66,9 @@ final class RedisConnection {
         }
         redisSetTimeout(fresh, Self.timeval(configuration.commandTimeout))
         context = fresh
-        var setup: [[[UInt8]]] = []
-        if let password = configuration.password { setup.append([Array("AUTH".utf8), Array(password.utf8)]) }
-        if configuration.database != 0 { setup.append([Array("SELECT".utf8), Array(String(configuration.database).utf8)]) }
+        var setup: [RedisArguments] = []
+        if let password = configuration.password { setup.append(RedisArguments("AUTH", password)) }
+        if configuration.database != 0 { setup.append(RedisArguments("SELECT", String(configuration.database))) }
         if !setup.isEmpty {
             let replies = try pipeline(setup)
             if let failure = replies.first(where: { $0.isError }) {
@@ -111,30 +111,27 @@ final class RedisConnection {
         return Glibc.timeval(tv_sec: Int(microseconds / 1_000_000), tv_usec: Int(microseconds % 1_000_000))
     }
 
-    private static func withArgv<R>(_ arguments: [[UInt8]],
+    private static func withArgv<R>(_ command: RedisArguments,
                                     _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> R) -> R {
-        let lengths = arguments.map { $0.count }
-        var storage = [UInt8]()
-        storage.reserveCapacity(lengths.reduce(0, +))
-        for argument in arguments { storage.append(contentsOf: argument) }
-        return storage.withUnsafeBufferPointer { bytes in
+        command.bytes.withUnsafeBufferPointer { bytes in
             var pointers: [UnsafePointer<CChar>?] = []
-            pointers.reserveCapacity(arguments.count)
+            pointers.reserveCapacity(command.count)
             var offset = 0
-            for length in lengths {
+            for length in command.lengths {
                 pointers.append(UnsafeRawPointer(bytes.baseAddress.map { $0 + offset } ?? UnsafePointer(bitPattern: 1)!)
                     .assumingMemoryBound(to: CChar.self))
                 offset += length
             }
             return pointers.withUnsafeMutableBufferPointer { argv in
-                lengths.withUnsafeBufferPointer { body(Int32(arguments.count), argv.baseAddress!, $0.baseAddress!) }
+                command.lengths.withUnsafeBufferPointer { body(Int32(command.count), argv.baseAddress!, $0.baseAddress!) }
             }
         }
     }
 }
 
-/// A Redis reply, copied out of hiredis's reply object.
-indirect enum Reply: CustomStringConvertible {
+/// A Redis reply, copied out of hiredis's reply object. (Not `indirect`: the array case holds an
+/// array already, and boxing each reply with a payload cost one more allocation per value read.)
+enum Reply: CustomStringConvertible {
     case string([UInt8])
     case integer(Int64)
     case null

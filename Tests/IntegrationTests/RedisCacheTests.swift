@@ -70,4 +70,41 @@ struct RedisCacheTests {
         #expect(cache.isAvailable)
         try await server.stop()
     }
+
+    /// Hash fields and values are bytes, not text: fields with zero bytes, CR LF and high bytes
+    /// are written and read back exactly, each value under its own field, misses as nil, and a
+    /// hash expires as a whole.
+    @Test func hashFieldsAndValuesAreBinary() async throws {
+        let environment = try IntegrationEnvironment.load()
+        let server = try RedisServer()
+        let cache = RedisCache(configuration: RedisConfiguration(port: server.port), name: "it-hash", logger: environment.logger)
+        #expect(try await eventually(timeout: .seconds(10)) { await cache.ping() })
+        let fieldBytes: [[UInt8]] = [[0, 0, 0, 1], [13, 10, 0xFF, 0], [0x80], Array(repeating: 0, count: 16)]
+        let valueBytes: [[UInt8]] = [[1, 2, 3], [], [0, 13, 10], Array(0...255)]
+        var fields = RedisArguments(), values = RedisArguments()
+        try #require(fieldBytes.count == valueBytes.count)
+        for (field, value) in zip(fieldBytes, valueBytes) {
+            fields.append(field)
+            values.append(value)
+        }
+        await cache.hashSet([(key: "h", fields: fields, values: values)], ttl: .seconds(60))
+        var asked = fields
+        asked.append([0, 0, 0, 2])
+        let read = await cache.hashGet([(key: "h", fields: asked), (key: "other", fields: RedisArguments()), (key: "absent", fields: fields)])
+        try #require(read.count == 3)
+        #expect(read[0] == valueBytes.map { Optional($0) } + [nil])
+        #expect(read[1].isEmpty)
+        #expect(read[2] == Array(repeating: nil, count: fieldBytes.count))
+
+        var mismatched = RedisArguments()
+        mismatched.append([9])
+        await cache.hashSet([(key: "m", fields: mismatched, values: RedisArguments())], ttl: .seconds(60))
+        #expect(await cache.hashGet([(key: "m", fields: mismatched)]) == [[nil]], "a write with more fields than values is skipped")
+
+        await cache.hashSet([(key: "short", fields: fields, values: values)], ttl: .milliseconds(50))
+        #expect(try await eventually(timeout: .seconds(5)) {
+            await cache.hashGet([(key: "short", fields: fields)]) == [Array(repeating: nil, count: fieldBytes.count)]
+        }, "the hash's TTL was not applied")
+        try await server.stop()
+    }
 }

@@ -1,5 +1,6 @@
 import IntelliCoreConcurrency
 import IntelliCoreModels
+import IntelliCoreRedis
 
 /// Stage 5: answers already computed for the same input, read and written in hashes laid out by
 /// `ResultCacheLayout` — one pipelined round trip reads a whole batch.
@@ -34,7 +35,10 @@ struct CachedResults: Sendable {
         }
         let groups = Self.groups(jobs, jobs.indices)
         let lookups = groups.flatMap { group, members in
-            [bucket, bucket - 1].map { (key: ResultCacheLayout.key(group, bucket: $0), fields: members.map { jobs[$0].cacheField }) }
+            var fields = RedisArguments()
+            fields.reserveCapacity(arguments: members.count, bytes: 16 * members.count)
+            for member in members { jobs[member].cacheField.append(to: &fields) }
+            return [bucket, bucket - 1].map { (key: ResultCacheLayout.key(group, bucket: $0), fields: fields) }
         }
         let answers = await cache.hashGet(lookups)
         guard answers.count == lookups.count else { return }
@@ -57,10 +61,14 @@ struct CachedResults: Sendable {
     func store(_ jobs: [PredictionJob], outputs: [Float], computed: [Int], bucket: Int) {
         guard enabled, !computed.isEmpty else { return }
         let writes = Self.groups(jobs, computed).map { key, members in
-            (key: ResultCacheLayout.key(key, bucket: bucket),
-             entries: members.compactMap { index in
-                 jobs[index].output.map { (field: jobs[index].cacheField, value: outputs[$0].withUnsafeBytes { Array($0) }) }
-             })
+            var fields = RedisArguments(), values = RedisArguments()
+            fields.reserveCapacity(arguments: members.count, bytes: 16 * members.count)
+            for index in members {
+                guard let output = jobs[index].output else { continue }
+                jobs[index].cacheField.append(to: &fields)
+                outputs[output].withUnsafeBytes { values.append($0) }
+            }
+            return (key: ResultCacheLayout.key(key, bucket: bucket), fields: fields, values: values)
         }
         let ttl = Duration.seconds(ResultCacheLayout.bucketSeconds(ttlSeconds: ttlSeconds) * 2)
         guard pendingWrites.increment() <= Self.maxPendingWrites else {

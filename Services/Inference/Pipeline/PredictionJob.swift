@@ -12,8 +12,8 @@ struct PredictionJob {
     let rows: Int
     /// Row-major, `rows × network.rawInputWidth`, in the batch's input buffer.
     let values: Range<Int>
-    /// The input's digest in the result cache; empty while the cache is off.
-    var cacheField = ""
+    /// The input's digest in the result cache; zero while the cache is off.
+    var cacheField = ResultCacheLayout.Field()
     /// `rows × network.outputWidth` in the batch's output buffer, once looked up or computed.
     var output: Range<Int>?
 

@@ -4,9 +4,10 @@ import IntelliCoreRedis
 /// effort: a read that fails answers misses, a write that fails is dropped.
 protocol ResultCache: Sendable {
     /// For each `(key, fields)`, the value of each field (nil where absent), in order.
-    func hashGet(_ requests: [(key: String, fields: [String])]) async -> [[[UInt8]?]]
-    /// Sets the fields of each hash, each hash expiring `ttl` after this write.
-    func hashSet(_ writes: [(key: String, entries: [(field: String, value: [UInt8])])], ttl: Duration) async
+    func hashGet(_ requests: [(key: String, fields: RedisArguments)]) async -> [[[UInt8]?]]
+    /// Sets the i-th of `fields` to the i-th of `values` in each hash, each hash expiring `ttl`
+    /// after its first write.
+    func hashSet(_ writes: [(key: String, fields: RedisArguments, values: RedisArguments)], ttl: Duration) async
 }
 
 extension RedisCache: ResultCache {}

@@ -1,3 +1,4 @@
+import IntelliCoreRedis
 import IntelliCoreModels
 
 /// Where cached results live in Redis: one hash per (model, version, time bucket), one field per
@@ -10,13 +11,25 @@ enum ResultCacheLayout {
 
     static func bucket(now: Double, ttlSeconds: Int) -> Int { Int(now) / bucketSeconds(ttlSeconds: ttlSeconds) }
 
-    /// `ic:pred:v3:<tenant>:<model>:<version>:<bucket>`: tenants never share entries.
+    /// `ic:pred:v4:<tenant>:<model>:<version>:<bucket>`: tenants never share entries. (v4: fields
+    /// are the digest's 16 raw bytes; v3 wrote them in hex.)
     static func key(_ group: ModelVersionKey, bucket: Int) -> String {
-        "ic:pred:v3:\(group.tenant):\(group.model):\(group.version):\(bucket)"
+        "ic:pred:v4:\(group.tenant):\(group.model):\(group.version):\(bucket)"
     }
 
-    /// The first 128 bits of the SHA-256 of the input rows, in hex.
-    static func field(for values: UnsafeBufferPointer<Float>) -> String {
-        ContentDigest.sha256Hex(of: UnsafeRawBufferPointer(values), byteCount: 16)
+    /// A field: the first 128 bits of the SHA-256 of a job's input rows, held inline (no string).
+    struct Field {
+        var bytes: (UInt64, UInt64) = (0, 0)
+
+        /// Appends the field's 16 bytes as one argument.
+        func append(to arguments: inout RedisArguments) {
+            withUnsafeBytes(of: bytes) { arguments.append($0) }
+        }
+    }
+
+    static func field(for values: UnsafeBufferPointer<Float>) -> Field {
+        ContentDigest.withSHA256(of: UnsafeRawBufferPointer(values)) { digest in
+            Field(bytes: (digest.loadUnaligned(fromByteOffset: 0, as: UInt64.self), digest.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        }
     }
 }

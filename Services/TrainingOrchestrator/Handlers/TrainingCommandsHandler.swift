@@ -14,7 +14,7 @@ struct TrainingCommandsHandler: Sendable {
     var handlers: EventHandlers {
         var handlers = EventHandlers()
         handlers.on(TrainingRequested.self) { event, requested, transaction in
-            let tenant = try event.owningTenant(payload: requested.tenantId)
+            _ = try event.owningTenant(payload: requested.tenantId) // refuses a payload naming another tenant
             try await submission.submit(requested, in: transaction)
         }
         handlers.on(TrainingCancelRequested.self) { event, cancel, transaction in

@@ -1,20 +1,33 @@
 @testable import Inference
+import IntelliCoreRedis
 import Synchronization
 
 /// The result cache as a dictionary of hashes (expiry ignored: a test lives shorter than a bucket).
 final class InMemoryResultCache: ResultCache {
-    private let hashes = Mutex<[String: [String: [UInt8]]]>([:])
+    private let hashes = Mutex<[String: [[UInt8]: [UInt8]]]>([:])
     private let reads = Mutex(0)
 
-    func hashGet(_ requests: [(key: String, fields: [String])]) async -> [[[UInt8]?]] {
+    func hashGet(_ requests: [(key: String, fields: RedisArguments)]) async -> [[[UInt8]?]] {
         reads.withLock { $0 += 1 }
-        return hashes.withLock { hashes in requests.map { request in request.fields.map { hashes[request.key]?[$0] } } }
+        return hashes.withLock { hashes in
+            requests.map { request in
+                var values: [[UInt8]?] = []
+                request.fields.forEach { values.append(hashes[request.key]?[Array($0)]) }
+                return values
+            }
+        }
     }
 
-    func hashSet(_ writes: [(key: String, entries: [(field: String, value: [UInt8])])], ttl: Duration) async {
+    func hashSet(_ writes: [(key: String, fields: RedisArguments, values: RedisArguments)], ttl: Duration) async {
         hashes.withLock { hashes in
-            for write in writes {
-                for entry in write.entries { hashes[write.key, default: [:]][entry.field] = entry.value }
+            for write in writes where write.fields.count == write.values.count {
+                var fields: [[UInt8]] = []
+                write.fields.forEach { fields.append(Array($0)) }
+                var index = 0
+                write.values.forEach { value in
+                    hashes[write.key, default: [:]][fields[index]] = Array(value)
+                    index += 1
+                }
             }
         }
     }

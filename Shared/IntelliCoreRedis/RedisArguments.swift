@@ -1,0 +1,42 @@
+/// Redis arguments packed into one buffer, binary-safe: a command, or the fields of a hash, built
+/// from thousands of arguments costs a few allocations instead of one per argument.
+public struct RedisArguments: Sendable {
+    /// Every argument's bytes, one after the other.
+    public private(set) var bytes: [UInt8] = []
+    /// Each argument's length, in order.
+    public private(set) var lengths: [Int] = []
+
+    public init() {}
+
+    /// A command and its first arguments, e.g. `RedisArguments("HMGET", key)`.
+    public init(_ arguments: String...) {
+        for argument in arguments { append(argument) }
+    }
+
+    public var count: Int { lengths.count }
+    public var isEmpty: Bool { lengths.isEmpty }
+
+    public mutating func reserveCapacity(arguments: Int, bytes byteCount: Int) {
+        lengths.reserveCapacity(arguments)
+        bytes.reserveCapacity(byteCount)
+    }
+
+    public mutating func append(_ argument: String) {
+        append(argument.utf8)
+    }
+
+    public mutating func append(_ argument: some Sequence<UInt8>) {
+        let start = bytes.count
+        bytes.append(contentsOf: argument)
+        lengths.append(bytes.count - start)
+    }
+
+    /// Calls `body` with each argument's bytes, in order.
+    public func forEach(_ body: (ArraySlice<UInt8>) throws -> Void) rethrows {
+        var offset = 0
+        for length in lengths {
+            try body(bytes[offset..<(offset + length)])
+            offset += length
+        }
+    }
+}

@@ -136,7 +136,7 @@ let package = Package(
         .executableTarget(name: "InferenceKernelBenchmark", dependencies: ["IntelliCoreModels", "IntelliCoreNumerics", "BenchmarkSupport"],
                           path: "Benchmarks/InferenceKernelBenchmark", swiftSettings: swiftSettings),
         .executableTarget(name: "InferenceBenchmark", dependencies: ["IntelliCoreModels", "IntelliCoreKafka", "IntelliCoreEventBus", "IntelliCoreEvents", "BenchmarkSupport"],
-                          path: "Benchmarks/InferenceBenchmark", swiftSettings: swiftSettings),
+                          path: "Benchmarks/InferenceBenchmark", exclude: ["python_worker.py"], swiftSettings: swiftSettings),
         .executableTarget(name: "GatewayBenchmark", dependencies: ["IntelliCoreModels", "IntelliCoreKafka", "IntelliCoreEventBus", "IntelliCoreEvents", "BenchmarkSupport"],
                           path: "Benchmarks/GatewayBenchmark", swiftSettings: swiftSettings),
         .executableTarget(name: "DatasetBenchmark", dependencies: ["IntelliCoreKafka", "IntelliCoreModels", "IntelliCorePostgres", "BenchmarkSupport",

@@ -1,6 +1,6 @@
 import Crypto
 
-/// SHA-256 in lower-case hex, for artifact digests and result-cache keys.
+/// SHA-256: in lower-case hex for artifact digests, as raw bytes for result-cache fields.
 public enum ContentDigest {
     /// Calls `body` with the 32 bytes of the SHA-256 of `bytes` (no string, no array).
     public static func withSHA256<R>(of bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> R) -> R {

@@ -1,5 +1,5 @@
-import IntelliCoreRedis
 import IntelliCoreModels
+import IntelliCoreRedis
 
 /// Where cached results live in Redis: one hash per (model, version, time bucket), one field per
 /// input digest. A batch then costs one `HMGET` per group and bucket and one `HSET` per group —

@@ -64,9 +64,11 @@ debian_mirror() {
 # --- librdkafka -------------------------------------------------------------------------------
 # Built with the patches in scripts/patches/librdkafka (docs/adr/0015-patched-librdkafka-idempotent-wakeup.md);
 # the stamp names the patch set the installed copy was built with, so a changed set rebuilds it.
-rdkafka_patches=("$(dirname "$0")"/patches/librdkafka/*.patch)
+# With no patch left (upstream fixed it), the set is empty and its stamp that of no input.
+rdkafka_patches=()
+for p in "$(dirname "$0")"/patches/librdkafka/*.patch; do [ -f "$p" ] && rdkafka_patches+=("$p"); done
 rdkafka_stamp="$INTELLICORE_DEPS/librdkafka/intellicore-patches"
-rdkafka_patch_set=$(cat "${rdkafka_patches[@]}" | sha256sum | cut -c1-16)
+rdkafka_patch_set=$(for p in "${rdkafka_patches[@]}"; do cat "$p"; done | sha256sum | cut -c1-16)
 if ! PKG_CONFIG_PATH="$INTELLICORE_DEPS/librdkafka/lib/pkgconfig" pkg-config --atleast-version=2.1 rdkafka 2>/dev/null \
    || [ "$(cat "$rdkafka_stamp" 2>/dev/null)" != "$rdkafka_patch_set" ]; then
   log "building librdkafka from Debian's trixie source package (about 90 s)"

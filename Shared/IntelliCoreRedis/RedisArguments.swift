@@ -31,6 +31,12 @@ public struct RedisArguments: Sendable {
         lengths.append(bytes.count - start)
     }
 
+    /// Appends every argument of `other`, in order (two copies, whatever their number).
+    public mutating func append(contentsOf other: RedisArguments) {
+        bytes.append(contentsOf: other.bytes)
+        lengths.append(contentsOf: other.lengths)
+    }
+
     /// Calls `body` with each argument's bytes, in order.
     public func forEach(_ body: (ArraySlice<UInt8>) throws -> Void) rethrows {
         var offset = 0

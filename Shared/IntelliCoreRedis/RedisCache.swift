@@ -114,8 +114,7 @@ extension RedisCache {
         guard !wanted.isEmpty else { return requests.map { _ in [] } }
         let commands = wanted.map { request in
             var command = RedisArguments("HMGET", request.key)
-            command.reserveCapacity(arguments: request.fields.count + 2, bytes: request.fields.bytes.count + request.key.utf8.count + 5)
-            request.fields.forEach { command.append($0) }
+            command.append(contentsOf: request.fields)
             return command
         }
         let replies = await run(commands)
@@ -138,25 +137,15 @@ extension RedisCache {
         return answers
     }
 
-    /// Writes fields into several hashes in one pipelined round trip: the i-th of `values` into
-    /// the i-th of `fields` (a write whose counts differ is skipped). Each hash gets `ttl` when it
-    /// is created (`PEXPIRE … NX`), so a hash expires as a whole.
-    public func hashSet(_ writes: [(key: String, fields: RedisArguments, values: RedisArguments)], ttl: Duration) async {
+    /// Writes fields into several hashes in one pipelined round trip. Each write's `entries`
+    /// alternate field and value, as `HSET` takes them (a write with an odd count is skipped).
+    /// Each hash gets `ttl` when it is created (`PEXPIRE … NX`), so a hash expires as a whole.
+    public func hashSet(_ writes: [(key: String, entries: RedisArguments)], ttl: Duration) async {
         let milliseconds = String(max(1, ttl.totalMilliseconds))
         var commands: [RedisArguments] = []
-        for write in writes where !write.fields.isEmpty && write.fields.count == write.values.count {
+        for write in writes where !write.entries.isEmpty && write.entries.count.isMultiple(of: 2) {
             var command = RedisArguments("HSET", write.key)
-            command.reserveCapacity(arguments: 2 * write.fields.count + 2,
-                                    bytes: write.fields.bytes.count + write.values.bytes.count + write.key.utf8.count + 4)
-            var valueOffset = 0
-            var valueIndex = 0
-            write.fields.forEach { field in
-                let length = write.values.lengths[valueIndex]
-                command.append(field)
-                command.append(write.values.bytes[valueOffset..<(valueOffset + length)])
-                valueOffset += length
-                valueIndex += 1
-            }
+            command.append(contentsOf: write.entries)
             commands.append(command)
             commands.append(RedisArguments("PEXPIRE", write.key, milliseconds, "NX"))
         }

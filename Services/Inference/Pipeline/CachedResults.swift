@@ -61,14 +61,13 @@ struct CachedResults: Sendable {
     func store(_ jobs: [PredictionJob], outputs: [Float], computed: [Int], bucket: Int) {
         guard enabled, !computed.isEmpty else { return }
         let writes = Self.groups(jobs, computed).map { key, members in
-            var fields = RedisArguments(), values = RedisArguments()
-            fields.reserveCapacity(arguments: members.count, bytes: 16 * members.count)
+            var entries = RedisArguments()
             for index in members {
                 guard let output = jobs[index].output else { continue }
-                jobs[index].cacheField.append(to: &fields)
-                outputs[output].withUnsafeBytes { values.append($0) }
+                jobs[index].cacheField.append(to: &entries)
+                outputs[output].withUnsafeBytes { entries.append($0) }
             }
-            return (key: ResultCacheLayout.key(key, bucket: bucket), fields: fields, values: values)
+            return (key: ResultCacheLayout.key(key, bucket: bucket), entries: entries)
         }
         let ttl = Duration.seconds(ResultCacheLayout.bucketSeconds(ttlSeconds: ttlSeconds) * 2)
         guard pendingWrites.increment() <= Self.maxPendingWrites else {

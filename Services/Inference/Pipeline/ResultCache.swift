@@ -5,9 +5,9 @@ import IntelliCoreRedis
 protocol ResultCache: Sendable {
     /// For each `(key, fields)`, the value of each field (nil where absent), in order.
     func hashGet(_ requests: [(key: String, fields: RedisArguments)]) async -> [[[UInt8]?]]
-    /// Sets the i-th of `fields` to the i-th of `values` in each hash, each hash expiring `ttl`
+    /// Sets fields in each hash (`entries` alternate field and value), each hash expiring `ttl`
     /// after its first write.
-    func hashSet(_ writes: [(key: String, fields: RedisArguments, values: RedisArguments)], ttl: Duration) async
+    func hashSet(_ writes: [(key: String, entries: RedisArguments)], ttl: Duration) async
 }
 
 extension RedisCache: ResultCache {}

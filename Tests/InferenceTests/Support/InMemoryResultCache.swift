@@ -18,15 +18,13 @@ final class InMemoryResultCache: ResultCache {
         }
     }
 
-    func hashSet(_ writes: [(key: String, fields: RedisArguments, values: RedisArguments)], ttl: Duration) async {
+    func hashSet(_ writes: [(key: String, entries: RedisArguments)], ttl: Duration) async {
         hashes.withLock { hashes in
-            for write in writes where write.fields.count == write.values.count {
-                var fields: [[UInt8]] = []
-                write.fields.forEach { fields.append(Array($0)) }
-                var index = 0
-                write.values.forEach { value in
-                    hashes[write.key, default: [:]][fields[index]] = Array(value)
-                    index += 1
+            for write in writes where write.entries.count.isMultiple(of: 2) {
+                var arguments: [[UInt8]] = []
+                write.entries.forEach { arguments.append(Array($0)) }
+                for field in stride(from: 0, to: arguments.count, by: 2) {
+                    hashes[write.key, default: [:]][arguments[field]] = arguments[field + 1]
                 }
             }
         }

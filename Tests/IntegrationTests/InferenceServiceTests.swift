@@ -168,7 +168,11 @@ struct InferenceServiceTests {
             let index = Int(answer.id.dropFirst(5))!
             #expect(answer.version == primary["r\(index)"]![0].version, "entity-\(index) switched versions")
         }
-        #expect(await Self.cacheHits(h) - hitsBefore >= 1000, "repeated inputs should be served from Redis")
+        let hits = await Self.cacheHits(h) - hitsBefore
+        // Writes are dropped while 8 are pending (Redis slow under a loaded machine): say how many,
+        // so a shortfall tells a dropped write from a lookup that missed what was written.
+        let skipped = await Self.metric("intellicore_inference_cache_writes_skipped_total", h)
+        #expect(hits >= 1000, "repeated inputs should be served from Redis: \(Int(hits)) hits of 2000 lookups, \(Int(skipped)) batch writes skipped")
 
         // Per-entity order: 20 entities × 100 requests; each entity's answers arrive in request order.
         h.results.removeAll()

@@ -40,12 +40,18 @@ struct GatewayTests {
         try await Self.register(stack, tenant: a, model: "churn", version: 2, seed: 2)
         try await Self.register(stack, tenant: b, model: "secret", version: 1, seed: 3)
         try await stack.publish(ModelDeployed(modelName: "churn", alias: "champion", version: 1, trafficPolicy: .single(1)), key: "churn", tenant: a)
-        #expect(try await eventually(timeout: .seconds(30)) {
+        // Registrations and deployments travel on different topics, so seeing both versions says
+        // nothing about the deployment: wait for each.
+        #expect(try await eventually(timeout: .seconds(60)) {
             (await HTTP.http("GET", port: port, "/v2/models/churn", key: viewer).json["versions"] as? [String]) == ["1", "2"]
         })
+        var readiness = HTTP.HTTPAnswer(status: 0, body: "", headers: [:])
+        #expect(try await eventually(timeout: .seconds(60)) {
+            readiness = await HTTP.http("GET", port: port, "/v2/models/churn/ready", key: viewer)
+            return readiness.status == 200
+        }, "the champion deployment never became visible: \(readiness.status) \(readiness.body)")
         let metadata = await HTTP.http("GET", port: port, "/v2/models/churn", key: viewer)
         #expect(metadata.body.contains(#""name":"input""#) && metadata.body.contains(#""shape":[-1,4]"#), "\(metadata.body)")
-        #expect(await HTTP.http("GET", port: port, "/v2/models/churn/ready", key: viewer).status == 200)
         #expect(await HTTP.http("GET", port: port, "/v2/models/churn/versions/2/ready", key: viewer).status == 200)
         #expect(await HTTP.http("GET", port: port, "/v2/models/churn/versions/7/ready", key: viewer).status == 404)
         #expect(await HTTP.http("GET", port: port, "/v2/models/secret", key: viewer).errorCode == "unknown_model", "B's model is invisible to A")

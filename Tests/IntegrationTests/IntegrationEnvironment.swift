@@ -137,8 +137,10 @@ struct SetupError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Polls `condition` until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(30), every interval: Duration = .milliseconds(100),
+/// Polls `condition` until it holds or `timeout` passes. The default is generous because it only
+/// matters when a check fails: in a CI run of every suite at once on two cores, an outbox relay
+/// needed more than 30 s for what takes 0.1 s alone.
+func eventually(timeout: Duration = .seconds(60), every interval: Duration = .milliseconds(100),
                 _ condition: () async throws -> Bool) async throws -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {

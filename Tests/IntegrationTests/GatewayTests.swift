@@ -40,8 +40,8 @@ struct GatewayTests {
         try await Self.register(stack, tenant: a, model: "churn", version: 2, seed: 2)
         try await Self.register(stack, tenant: b, model: "secret", version: 1, seed: 3)
         try await stack.publish(ModelDeployed(modelName: "churn", alias: "champion", version: 1, trafficPolicy: .single(1)), key: "churn", tenant: a)
-        // Registrations and deployments travel on different topics, so seeing both versions says
-        // nothing about the deployment: wait for each.
+        // The gateway applies these events one at a time, so a reader can see both versions
+        // before the deployment that follows them: wait for each.
         #expect(try await eventually(timeout: .seconds(60)) {
             (await HTTP.http("GET", port: port, "/v2/models/churn", key: viewer).json["versions"] as? [String]) == ["1", "2"]
         })

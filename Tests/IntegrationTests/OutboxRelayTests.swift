@@ -48,9 +48,9 @@ struct OutboxRelayTests {
             // run of every suite at once on two cores.
             let started = ContinuousClock.now
             var left = -1
-            #expect(try await eventually(timeout: .seconds(120)) { left = try await unpublished(); return left <= 150 },
-                    "the first relay left \(left) rows unpublished after \(ContinuousClock.now - started)")
-            print("OutboxRelayTests: the first relay published 120 rows in \(ContinuousClock.now - started)")
+            let halfway = try await eventually(timeout: .seconds(120)) { left = try await unpublished(); return left <= 150 }
+            #expect(halfway, "the first relay left \(left) rows unpublished after \(ContinuousClock.now - started)")
+            if halfway { print("OutboxRelayTests: the first relay published 120 rows in \(ContinuousClock.now - started)") }
             task.cancel()
             _ = try? await task.value
             await firstProducer.shutdown()

@@ -13,6 +13,15 @@ public struct RedisArguments: Sendable {
         for argument in arguments { append(argument) }
     }
 
+    /// `command key` followed by every argument of `rest`, in buffers sized once (a batch's
+    /// HMGET or HSET carries thousands of fields: appending them grew both buffers several times).
+    public init(command: String, key: String, then rest: RedisArguments) {
+        reserveCapacity(arguments: 2 + rest.count, bytes: command.utf8.count + key.utf8.count + rest.bytes.count)
+        append(command)
+        append(key)
+        append(contentsOf: rest)
+    }
+
     public var count: Int { lengths.count }
     public var isEmpty: Bool { lengths.isEmpty }
 

@@ -112,11 +112,7 @@ extension RedisCache {
     public func hashGet(_ requests: [(key: String, fields: RedisArguments)]) async -> [[[UInt8]?]] {
         let wanted = requests.filter { !$0.fields.isEmpty }
         guard !wanted.isEmpty else { return requests.map { _ in [] } }
-        let commands = wanted.map { request in
-            var command = RedisArguments("HMGET", request.key)
-            command.append(contentsOf: request.fields)
-            return command
-        }
+        let commands = wanted.map { request in RedisArguments(command: "HMGET", key: request.key, then: request.fields) }
         let replies = await run(commands)
         var answers: [[[UInt8]?]] = []
         var replyIndex = 0
@@ -144,9 +140,7 @@ extension RedisCache {
         let milliseconds = String(max(1, ttl.totalMilliseconds))
         var commands: [RedisArguments] = []
         for write in writes where !write.entries.isEmpty && write.entries.count.isMultiple(of: 2) {
-            var command = RedisArguments("HSET", write.key)
-            command.append(contentsOf: write.entries)
-            commands.append(command)
+            commands.append(RedisArguments(command: "HSET", key: write.key, then: write.entries))
             commands.append(RedisArguments("PEXPIRE", write.key, milliseconds, "NX"))
         }
         guard !commands.isEmpty else { return }

@@ -27,10 +27,7 @@ struct BatchCompute: Sendable {
         var outcome = Outcome()
         let started = ContinuousClock.now
         // By position throughout: a copied job costs a retain and release per array in it.
-        var groups: [ModelVersionKey: [Int]] = [:]
-        for index in jobs.indices where jobs[index].output == nil {
-            groups[jobs[index].key, default: []].append(index)
-        }
+        let groups = PredictionJob.groups(jobs, jobs.indices.filter { jobs[$0].output == nil })
         for (key, members) in groups {
             let network = jobs[members[0]].network
             let rows = members.reduce(0) { $0 + jobs[$1].rows }

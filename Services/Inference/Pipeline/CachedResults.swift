@@ -33,10 +33,10 @@ struct CachedResults: Sendable {
                 jobs[index].cacheField = ResultCacheLayout.field(for: UnsafeBufferPointer(rebasing: inputs[jobs[index].values]))
             }
         }
-        let groups = Self.groups(jobs, jobs.indices)
+        let groups = PredictionJob.groups(jobs, jobs.indices)
         let lookups = groups.flatMap { group, members in
             var fields = RedisArguments()
-            fields.reserveCapacity(arguments: members.count, bytes: 16 * members.count)
+            fields.reserveCapacity(arguments: members.count, bytes: ResultCacheLayout.Field.byteCount * members.count)
             for member in members { jobs[member].cacheField.append(to: &fields) }
             return [bucket, bucket - 1].map { (key: ResultCacheLayout.key(group, bucket: $0), fields: fields) }
         }
@@ -60,8 +60,11 @@ struct CachedResults: Sendable {
     /// Writes the outputs of `computed` jobs behind the answers (never awaited by the batch).
     func store(_ jobs: [PredictionJob], outputs: [Float], computed: [Int], bucket: Int) {
         guard enabled, !computed.isEmpty else { return }
-        let writes = Self.groups(jobs, computed).map { key, members in
+        let writes = PredictionJob.groups(jobs, computed).map { key, members in
             var entries = RedisArguments()
+            entries.reserveCapacity(arguments: 2 * members.count, bytes: members.reduce(0) { bytes, index in
+                bytes + ResultCacheLayout.Field.byteCount + (jobs[index].output?.count ?? 0) * MemoryLayout<Float>.size
+            })
             for index in members {
                 guard let output = jobs[index].output else { continue }
                 jobs[index].cacheField.append(to: &entries)
@@ -79,28 +82,5 @@ struct CachedResults: Sendable {
             await cache.hashSet(writes, ttl: ttl)
             pendingWrites.decrement()
         }
-    }
-
-    /// `indices` grouped by their job's version, in first-seen order. A batch holds a handful of
-    /// versions, usually in runs, so a job's key is compared with its predecessor's and hashed
-    /// only where the version changes (hashing three strings per job showed in the profile).
-    static func groups(_ jobs: [PredictionJob], _ indices: some Sequence<Int>) -> [(key: ModelVersionKey, members: [Int])] {
-        var groups: [(key: ModelVersionKey, members: [Int])] = []
-        var positions: [ModelVersionKey: Int] = [:]
-        var current = -1
-        for index in indices {
-            let key = jobs[index].key
-            if current < 0 || groups[current].key != key {
-                if let known = positions[key] {
-                    current = known
-                } else {
-                    current = groups.count
-                    positions[key] = current
-                    groups.append((key: key, members: []))
-                }
-            }
-            groups[current].members.append(index)
-        }
-        return groups
     }
 }

@@ -78,3 +78,32 @@ struct PredictionJob {
         return (assembled.0, start..<inputs.count)
     }
 }
+
+extension PredictionJob {
+    /// `indices` grouped by their job's version, in first-seen order. A batch holds a handful of
+    /// versions, usually in runs, so a job's key is compared with its predecessor's and hashed
+    /// only where the version changes (hashing three strings per job showed in the profile).
+    static func groups(_ jobs: [PredictionJob], _ indices: some Sequence<Int>) -> [(key: ModelVersionKey, members: [Int])] {
+        var groups: [(key: ModelVersionKey, members: [Int])] = []
+        var positions: [ModelVersionKey: Int] = [:]
+        var current = -1
+        for index in indices {
+            let key = jobs[index].key
+            if current < 0 || groups[current].key != key {
+                if let known = positions[key] {
+                    current = known
+                } else {
+                    current = groups.count
+                    positions[key] = current
+                    // Room for every job: one version per batch is the common case, and growing
+                    // the list a job at a time reallocated it ten times per batch.
+                    var members: [Int] = []
+                    members.reserveCapacity(jobs.count)
+                    groups.append((key: key, members: members))
+                }
+            }
+            groups[current].members.append(index)
+        }
+        return groups
+    }
+}

@@ -43,6 +43,7 @@ final class PredictionProcessor: Sendable {
         let networks = await loader.networks(for: RequestRouting.versions(of: routes))
         var jobs = PredictionJob.assemble(routes, requests: &batch.requests, inputs: &batch.inputs, networks: networks)
         var outputs: [Float] = []
+        outputs.reserveCapacity(jobs.reduce(0) { $0 + $1.rows * $1.network.outputWidth })
         let bucket = cache.bucket(at: batchStart)
         await cache.lookUp(&jobs, inputs: batch.inputs, outputs: &outputs, bucket: bucket)
         let computed = await compute.run(&jobs, requests: &batch.requests, inputs: batch.inputs, outputs: &outputs)

@@ -19,6 +19,7 @@ enum ResultCacheLayout {
 
     /// A field: the first 128 bits of the SHA-256 of a job's input rows, held inline (no string).
     struct Field {
+        static let byteCount = 16
         var bytes: (UInt64, UInt64) = (0, 0)
 
         /// Appends the field's 16 bytes as one argument.

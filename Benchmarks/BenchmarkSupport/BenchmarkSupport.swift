@@ -84,6 +84,14 @@ public struct CPUAccount {
         return "CPU per \(unit): " + (parts.isEmpty ? "(no process ids given)" : parts.joined(separator: ", "))
     }
 
+    /// The CPU seconds per `count` of the process named `name` so far, or nil when it is not
+    /// followed or has gone.
+    public func seconds(of name: String, per count: Int) -> Double? {
+        guard count > 0, let position = processes.firstIndex(where: { $0.name == name }), let before = start[position],
+              let after = Self.cpuSeconds(processes[position].pid) else { return nil }
+        return (after - before) / Double(count)
+    }
+
     /// Every running process whose command is `command` (PostgreSQL's backends: `postgres`).
     public static func processes(named command: String) -> [pid_t] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

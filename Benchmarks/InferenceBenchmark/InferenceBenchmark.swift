@@ -175,10 +175,11 @@ struct InferenceBenchmark {
                           answered, options.requests, failed, lastReceived - drainStart, Double(answered) / (lastReceived - drainStart),
                           Double(answered * options.rows) / (lastReceived - drainStart)))
             report(cpu.summary(per: answered))
+            let serviceCPU = cpu.seconds(of: "inference service", per: answered)
             if let python = options.python {
                 let rate = Double(answered) / (lastReceived - drainStart)
                 try await runPythonPeer(python, starts: starts, layers: artifact.layers, resultPartitions: resultPartitions, run: run,
-                                        inferenceRate: rate, options: options, admin: admin)
+                                        inferenceRate: rate, inferenceCPU: serviceCPU, options: options, admin: admin)
             }
             if options.allocations > 0, let pid = options.servicePid {
                 let extra = makeRequests(options.requests..<(options.requests + options.allocations))
@@ -211,7 +212,7 @@ struct InferenceBenchmark {
     /// Drains the same requests with the Python worker on the same broker, answering on a topic of
     /// its own, and prints its rate, its CPU per prediction and the ratio.
     static func runPythonPeer(_ python: String, starts: [KafkaTopicPartition], layers: [DenseLayerSpec], resultPartitions: Int, run: UInt64,
-                              inferenceRate: Double, options: Options, admin: KafkaAdmin) async throws {
+                              inferenceRate: Double, inferenceCPU: Double?, options: Options, admin: KafkaAdmin) async throws {
         let names = TopicNames()
         let results = "\(names[.predictionResults]).python-peer-\(run)"
         try await admin.createTopics([KafkaTopicSpec(name: results, partitions: resultPartitions)])
@@ -231,6 +232,11 @@ struct InferenceBenchmark {
         report(String(format: "Python worker (confluent-kafka + numpy, micro-batches of 512, no validation): drained %.0f in %.2f s = %.0f predictions/s, CPU per prediction %.1f µs",
                       processed, seconds, processed / seconds, cpuSeconds / processed * 1e6))
         report(String(format: "ratio inference / Python worker: %.2f×", inferenceRate / (processed / seconds)))
+        // The drain rates above include the broker, which takes more CPU per prediction than the
+        // service on a small machine; this ratio is the two consumers' own work.
+        if let inferenceCPU, inferenceCPU > 0 {
+            report(String(format: "CPU per prediction, Python worker / inference service: %.2f×", cpuSeconds / processed / inferenceCPU))
+        }
     }
 
     /// Drains a second, smaller backlog with the service's allocations counted by uprobes on the

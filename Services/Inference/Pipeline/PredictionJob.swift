@@ -95,10 +95,11 @@ extension PredictionJob {
                 } else {
                     current = groups.count
                     positions[key] = current
-                    // Room for every job: one version per batch is the common case, and growing
-                    // the list a job at a time reallocated it ten times per batch.
+                    // The first version gets room for every job: one version per batch is the
+                    // common case, and growing its list a job at a time reallocated it ten times
+                    // per batch. Later ones grow (room for all in each would be versions × jobs).
                     var members: [Int] = []
-                    members.reserveCapacity(jobs.count)
+                    if groups.isEmpty { members.reserveCapacity(jobs.count) }
                     groups.append((key: key, members: members))
                 }
             }

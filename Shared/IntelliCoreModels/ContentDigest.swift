@@ -9,11 +9,9 @@ public enum ContentDigest {
 
     /// The hex of the first `byteCount` bytes (at most 32) of the SHA-256 of `bytes`.
     public static func sha256Hex(of bytes: UnsafeRawBufferPointer, byteCount: Int = 32) -> String {
-        // Written straight into the string's storage: this runs for every request the result
-        // cache looks up, and the lookup table and byte array it once built were two allocations.
-        let digest = SHA256.hash(data: bytes)
+        // Written straight into the string's storage, no lookup table or byte array in between.
         let count = min(byteCount, SHA256.byteCount)
-        return digest.withUnsafeBytes { raw in
+        return withSHA256(of: bytes) { raw in
             String(unsafeUninitializedCapacity: 2 * count) { text in
                 for index in 0..<count {
                     let byte = raw[index]

@@ -76,20 +76,13 @@ public struct KafkaRecordView {
         return type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp
     }
 
-    private var headerList: OpaquePointer? {
-        var list: OpaquePointer?
-        return rd_kafka_message_headers(message, &list) == RD_KAFKA_RESP_ERR_NO_ERROR ? list : nil
-    }
+    /// The record's headers, read in place (no list is built).
+    public var headers: RecordHeaders { RecordHeaders(message: message) }
 
     /// The value of the last header called `name` (empty for a header without a value); nil when
     /// there is none.
     public func header(named name: String) -> UnsafeRawBufferPointer? {
-        guard let list = headerList else { return nil }
-        var bytes: UnsafeRawPointer?
-        var size = 0
-        let error = name.withCString { rd_kafka_header_get_last(list, $0, &bytes, &size) }
-        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
-        return UnsafeRawBufferPointer(start: bytes, count: bytes == nil ? 0 : size)
+        headers.last(named: name)
     }
 
     /// Whether a header called `name` is present (with or without a value).

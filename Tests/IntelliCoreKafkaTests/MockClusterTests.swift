@@ -124,7 +124,15 @@ struct MockClusterTests {
         await producer.shutdown()
     }
 
+    /// Headers as requests carry them, and some that need multi-byte lengths on the wire: a
+    /// 300-byte value on every fifth record, 70 more headers on every thirteenth.
     @Test func recordBatchesReadInPlaceWhatPollCopies() async throws {
+        func headers(_ index: Int) -> [KafkaHeader] {
+            var headers = [KafkaHeader(name: "ce_id", string: "id-\(index)"), KafkaHeader(name: "empty", value: nil)]
+            if index % 5 == 0 { headers.append(KafkaHeader(name: "long", value: [UInt8](repeating: UInt8(index % 256), count: 300))) }
+            if index % 13 == 0 { headers += (0..<70).map { KafkaHeader(name: "extra-\($0)", string: "\($0 * index)") } }
+            return headers + [KafkaHeader(name: "ce_id", string: "last-\(index)")]
+        }
         let cluster = try KafkaMockCluster()
         try cluster.createTopic("views-a", partitions: 2)
         try cluster.createTopic("views-b", partitions: 1)
@@ -134,9 +142,9 @@ struct MockClusterTests {
             let topic = index % 3 == 0 ? "views-b" : "views-a"
             sent.append(KafkaProducerMessage(topic: topic, partition: topic == "views-a" ? Int32(index % 2) : 0, key: index % 7 == 0 ? nil : Array("k\(index)".utf8),
                                              value: index % 11 == 0 ? nil : Array("value \(index)".utf8),
-                                             headers: [KafkaHeader(name: "ce_id", string: "id-\(index)"), KafkaHeader(name: "empty", value: nil),
-                                                       KafkaHeader(name: "ce_id", string: "last-\(index)")]))
+                                             headers: headers(index)))
         }
+        let sentById = Dictionary(uniqueKeysWithValues: sent.map { ($0.headers.last { $0.name == "ce_id" }?.value ?? [], $0) })
         for result in try await producer.send(sent) { _ = try result.get() }
         let partitions = [KafkaTopicPartition(topic: "views-a", partition: 0, offset: KafkaOffset.beginning),
                           KafkaTopicPartition(topic: "views-a", partition: 1, offset: KafkaOffset.beginning),
@@ -167,6 +175,8 @@ struct MockClusterTests {
         try #require(copies.count == sent.count && seen.count == sent.count, "copied \(copies.count), viewed \(seen.count) of \(sent.count)")
         for copy in copies {
             let viewed = try #require(seen[copy.headerString(named: "ce_id") ?? ""])
+            let original = try #require(sentById[copy.header(named: "ce_id") ?? []])
+            #expect(copy.headers == original.headers, "headers as produced, in order, valueless ones included")
             #expect(viewed.key == copy.key && viewed.value == copy.value && viewed.headers == copy.headers && viewed.topic == copy.topic
                     && viewed.partition == copy.partition && viewed.offset == copy.offset)
         }

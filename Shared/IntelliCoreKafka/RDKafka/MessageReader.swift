@@ -24,26 +24,16 @@ final class MessageReader {
 
     /// Copies key, value and headers out of librdkafka's message.
     static func copy(_ message: UnsafeMutablePointer<rd_kafka_message_t>, topic: String) -> KafkaConsumerMessage {
-        let raw = message.pointee
-        let key = raw.key.map { Array(UnsafeRawBufferPointer(start: $0, count: raw.key_len)) }
-        let value = raw.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: raw.len)) }
-        var headers = PackedHeaders()
-        var list: OpaquePointer?
-        if rd_kafka_message_headers(message, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list {
-            let count = rd_kafka_header_cnt(list)
-            headers = PackedHeaders(reservingCount: count, bytes: 32 * count)
-            var name: UnsafePointer<CChar>?
-            var bytes: UnsafeRawPointer?
-            var size = 0
-            for index in 0..<count where rd_kafka_header_get_all(list, index, &name, &bytes, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
-                let nameBytes = name.map { UnsafeRawBufferPointer(start: $0, count: strlen($0)) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
-                headers.append(name: nameBytes, value: bytes.map { UnsafeRawBufferPointer(start: $0, count: size) })
-            }
-        }
+        let fields = message.pointee
+        let key = fields.key.map { Array(UnsafeRawBufferPointer(start: $0, count: fields.key_len)) }
+        let value = fields.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: fields.len)) }
+        let raw = RecordHeaders(message: message)
+        var headers = PackedHeaders(reservingCount: raw.count, bytes: raw.bytes.count)
+        raw.forEach { name, value in headers.append(name: name, value: value) }
         var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let timestamp = rd_kafka_message_timestamp(message, &timestampType)
         return KafkaConsumerMessage(
-            topic: topic, partition: raw.partition, offset: raw.offset, key: key, value: value, packedHeaders: headers,
+            topic: topic, partition: fields.partition, offset: fields.offset, key: key, value: value, packedHeaders: headers,
             timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp
         )
     }

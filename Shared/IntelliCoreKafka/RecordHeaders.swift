@@ -1,0 +1,127 @@
+import CRDKafka
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A consumed record's headers, read in place from the record's Headers field (Kafka record
+/// format v2) as `rd_kafka_message_headers_raw` returns it: no list is built and nothing is
+/// allocated (librdkafka's own `rd_kafka_message_headers` allocates once per header).
+///
+/// Wire format: a zig-zag varint count, then per header a zig-zag varint name length, the name,
+/// a zig-zag varint value length (-1: no value) and the value. Malformed headers read as no
+/// headers at all, as librdkafka's parser treats them; bytes after the last header are ignored.
+public struct RecordHeaders {
+    /// Above this count the field is malformed (librdkafka's parser's bound).
+    static let maximumCount = 100_000
+
+    public let bytes: UnsafeRawBufferPointer
+
+    public init(bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+    }
+
+    /// Calls `body` with each header's name and value (nil: no value), in order. Returns false,
+    /// having called `body` for none, when the field is malformed.
+    @discardableResult
+    public func forEach(_ body: (_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer?) -> Void) -> Bool {
+        guard isWellFormed else { return false }
+        var reader = Reader(bytes: bytes)
+        let count = reader.count() ?? 0
+        for _ in 0..<count {
+            guard let header = reader.header() else { return false }
+            body(header.name, header.value)
+        }
+        return true
+    }
+
+    /// The value of the last header called `name` (empty for a header without a value); nil when
+    /// there is none, or the field is malformed.
+    public func last(named name: String) -> UnsafeRawBufferPointer? {
+        var name = name
+        return name.withUTF8 { target in
+            var reader = Reader(bytes: bytes)
+            guard let count = reader.count() else { return nil }
+            var found: UnsafeRawBufferPointer?
+            for _ in 0..<count {
+                guard let header = reader.header() else { return nil }
+                if header.name.count == target.count,
+                   target.isEmpty || memcmp(header.name.baseAddress!, target.baseAddress!, target.count) == 0 {
+                    found = header.value ?? UnsafeRawBufferPointer(start: nil, count: 0)
+                }
+            }
+            return found
+        }
+    }
+
+    /// The number of headers; 0 when there are none or the field is malformed.
+    public var count: Int {
+        var reader = Reader(bytes: bytes)
+        return isWellFormed ? reader.count() ?? 0 : 0
+    }
+
+    var isWellFormed: Bool {
+        var reader = Reader(bytes: bytes)
+        guard let count = reader.count() else { return false }
+        for _ in 0..<count where reader.header() == nil { return false }
+        return true
+    }
+
+    /// A cursor over the field; every read checks its bounds and returns nil past them.
+    struct Reader {
+        let bytes: UnsafeRawBufferPointer
+        var position = 0
+
+        init(bytes: UnsafeRawBufferPointer) {
+            self.bytes = bytes
+        }
+
+        /// The header count: nil when malformed, 0 for none (an empty field, or a count of 0 or below).
+        mutating func count() -> Int? {
+            if bytes.isEmpty { return 0 }
+            guard let count = varint() else { return nil }
+            guard count <= Int64(RecordHeaders.maximumCount) else { return nil }
+            return Swift.max(0, Int(count))
+        }
+
+        mutating func header() -> (name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer?)? {
+            guard let nameLength = varint(), nameLength >= 0, let name = take(Int(nameLength)),
+                  let valueLength = varint(), valueLength >= -1 else { return nil }
+            if valueLength == -1 { return (name, nil) }
+            guard let value = take(Int(valueLength)) else { return nil }
+            return (name, value)
+        }
+
+        private mutating func take(_ count: Int) -> UnsafeRawBufferPointer? {
+            guard count <= bytes.count - position else { return nil }
+            defer { position += count }
+            return UnsafeRawBufferPointer(rebasing: bytes[position..<position + count])
+        }
+
+        /// A zig-zag varint of at most ten bytes.
+        mutating func varint() -> Int64? {
+            var raw: UInt64 = 0
+            var shift: UInt64 = 0
+            while position < bytes.count, shift < 64 {
+                let byte = bytes[position]
+                position += 1
+                raw |= UInt64(byte & 0x7F) << shift
+                if byte & 0x80 == 0 { return Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1) }
+                shift += 7
+            }
+            return nil
+        }
+    }
+}
+
+extension RecordHeaders {
+    /// A consumed message's headers, in librdkafka's fetch buffer: valid while the message is.
+    init(message: UnsafePointer<rd_kafka_message_t>) {
+        var start: UnsafeRawPointer?
+        var size = 0
+        if rd_kafka_message_headers_raw(message, &start, &size) == RD_KAFKA_RESP_ERR_NO_ERROR, let start {
+            self.init(bytes: UnsafeRawBufferPointer(start: start, count: size))
+        } else {
+            self.init(bytes: UnsafeRawBufferPointer(start: nil, count: 0))
+        }
+    }
+}

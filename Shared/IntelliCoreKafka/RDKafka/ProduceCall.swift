@@ -2,15 +2,20 @@ import CRDKafka
 
 /// Hands one record to `rd_kafka_produceva`, copying key, value and headers into librdkafka.
 ///
-/// The record's strings and bytes are laid out in one reusable arena first, so a batch costs
-/// no allocation per record once the arena has grown.
+/// The record's strings and bytes are laid out in one reusable arena first, and its headers
+/// serialised into another (`RD_KAFKA_VTYPE_HEADERS_RAW`, ADR 0016: librdkafka copies them with
+/// the message instead of building a list of them), so a batch costs no allocation per record
+/// here once the arenas have grown, and one in librdkafka (the message).
 struct ProduceCall {
     private var arena: [UInt8] = []
+    /// The record's headers in the wire format, without their count.
+    private var wire: [UInt8] = []
     private var vus: [rd_kafka_vu_t] = []
 
     init() {
         arena.reserveCapacity(4096)
-        vus.reserveCapacity(16)
+        wire.reserveCapacity(1024)
+        vus.reserveCapacity(8)
     }
 
     mutating func produce(_ message: KafkaProducerMessage, on client: OpaquePointer,
@@ -25,9 +30,8 @@ struct ProduceCall {
         let topicAt = append(message.topic.utf8, terminate: true)
         let keyAt = message.key.map { append($0, terminate: false) }
         let valueAt = message.value.map { append($0, terminate: false) }
-        let headerAt = message.headers.map { header in
-            (name: append(header.name.utf8, terminate: true), value: header.value.map { append($0, terminate: false) })
-        }
+        wire.removeAll(keepingCapacity: true)
+        for header in message.headers { RecordHeaders.appendSerialized(name: header.name.utf8, value: header.value, to: &wire) }
         return arena.withUnsafeMutableBytes { raw -> rd_kafka_resp_err_t in
             let base = raw.baseAddress!
             func cstr(_ offset: Int) -> UnsafePointer<CChar> {
@@ -37,12 +41,7 @@ struct ProduceCall {
             Self.appendRecord(to: &vus, topic: cstr(topicAt), partition: message.partition,
                          key: keyAt.map { UnsafeRawBufferPointer(start: base.advanced(by: $0), count: message.key!.count) },
                          value: valueAt.map { UnsafeRawBufferPointer(start: base.advanced(by: $0), count: message.value!.count) })
-            for (header, offsets) in zip(message.headers, headerAt) {
-                Self.appendHeader(to: &vus, name: cstr(offsets.name),
-                             value: offsets.value.map { UnsafeRawBufferPointer(start: base.advanced(by: $0), count: header.value!.count) })
-            }
-            Self.appendOpaque(opaque, to: &vus)
-            return Self.call(client, vus)
+            return Self.finish(&vus, wire: wire, headerCount: message.headers.count, opaque: opaque, on: client)
         }
     }
 
@@ -59,11 +58,27 @@ struct ProduceCall {
         vus.removeAll(keepingCapacity: true)
         Self.appendRecord(to: &vus, topic: cstr(batch.topicSpans[Int(record.topic)]), partition: record.partition < 0 ? nil : record.partition,
                      key: bytes(record.key), value: bytes(record.value))
+        wire.removeAll(keepingCapacity: true)
         for header in batch.headers[Int(record.firstHeader)..<Int(record.firstHeader + record.headerCount)] {
-            Self.appendHeader(to: &vus, name: cstr(header.name), value: bytes(header.value))
+            RecordHeaders.appendSerialized(name: bytes(header.name)!, value: bytes(header.value), to: &wire)
         }
-        Self.appendOpaque(opaque, to: &vus)
-        return Self.call(client, vus)
+        return Self.finish(&vus, wire: wire, headerCount: Int(record.headerCount), opaque: opaque, on: client)
+    }
+
+    /// Adds the serialised headers (`wire`) and the opaque to `vus`, and calls librdkafka.
+    private static func finish(_ vus: inout [rd_kafka_vu_t], wire: [UInt8], headerCount: Int, opaque: UnsafeMutableRawPointer?,
+                               on client: OpaquePointer) -> rd_kafka_resp_err_t {
+        wire.withUnsafeBytes { headers in
+            if headerCount > 0 {
+                var vu = rd_kafka_vu_t(); vu.vtype = RD_KAFKA_VTYPE_HEADERS_RAW
+                vu.u.raw_headers.ptr = headers.baseAddress
+                vu.u.raw_headers.size = headers.count
+                vu.u.raw_headers.count = Int32(headerCount)
+                vus.append(vu)
+            }
+            Self.appendOpaque(opaque, to: &vus)
+            return Self.call(client, vus)
+        }
     }
 
     private static func appendRecord(to vus: inout [rd_kafka_vu_t], topic: UnsafePointer<CChar>, partition: Int32?, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?) {
@@ -82,14 +97,6 @@ struct ProduceCall {
             vu = rd_kafka_vu_t(); vu.vtype = RD_KAFKA_VTYPE_VALUE
             vu.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress); vu.u.mem.size = value.count; vus.append(vu)
         }
-    }
-
-    private static func appendHeader(to vus: inout [rd_kafka_vu_t], name: UnsafePointer<CChar>, value: UnsafeRawBufferPointer?) {
-        var vu = rd_kafka_vu_t(); vu.vtype = RD_KAFKA_VTYPE_HEADER
-        vu.u.header.name = name
-        vu.u.header.val = value?.baseAddress
-        vu.u.header.size = value?.count ?? 0
-        vus.append(vu)
     }
 
     private static func appendOpaque(_ opaque: UnsafeMutableRawPointer?, to vus: inout [rd_kafka_vu_t]) {

@@ -77,7 +77,7 @@ public struct KafkaRecordView {
     }
 
     /// The record's headers, read in place (no list is built).
-    public var headers: RecordHeaders { RecordHeaders(message: message) }
+    public var headers: KafkaRecordHeaders { KafkaRecordHeaders(message: message) }
 
     /// The value of the last header called `name` (empty for a header without a value); nil when
     /// there is none.

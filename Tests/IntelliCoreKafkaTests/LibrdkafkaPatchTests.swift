@@ -44,13 +44,13 @@ import Testing
     }
 
     @Test func serialisedHeadersAreTakenWhenTheyHoldExactlyTheirCount() throws {
-        let two = Array(RecordHeadersTests.field([("ce_id", Array("a".utf8)), ("empty", nil)]).dropFirst())
+        let two = Array(KafkaRecordHeadersTests.field([("ce_id", Array("a".utf8)), ("empty", nil)]).dropFirst())
         try withProducer { handle in
             #expect(produce(handle, raw: two, count: 2).code == RD_KAFKA_RESP_ERR_NO_ERROR)
             #expect(produce(handle, raw: [], count: 0).code == RD_KAFKA_RESP_ERR_NO_ERROR, "no headers")
             for (raw, count, reason) in [(two, Int32(1), "fewer headers counted than given"), (two, 3, "more counted than given"),
                                          (Array(two.dropLast()), 2, "cut short"), ([0x80, 0x80], 1, "unterminated length"),
-                                         (RecordHeadersTests.varint(-1) + [0], 1, "negative name length"),
+                                         (KafkaRecordHeadersTests.varint(-1) + [0], 1, "negative name length"),
                                          (two, -1, "negative count")] {
                 let result = produce(handle, raw: raw, count: count)
                 #expect(result.code == RD_KAFKA_RESP_ERR__INVALID_ARG, "\(reason): \(result.text)")

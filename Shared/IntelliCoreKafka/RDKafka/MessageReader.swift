@@ -27,7 +27,7 @@ final class MessageReader {
         let fields = message.pointee
         let key = fields.key.map { Array(UnsafeRawBufferPointer(start: $0, count: fields.key_len)) }
         let value = fields.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: fields.len)) }
-        let raw = RecordHeaders(message: message)
+        let raw = KafkaRecordHeaders(message: message)
         var headers = PackedHeaders(reservingCount: raw.count, bytes: raw.bytes.count)
         raw.forEach { name, value in headers.append(name: name, value: value) }
         var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE

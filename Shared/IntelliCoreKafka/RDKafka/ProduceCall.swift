@@ -31,7 +31,7 @@ struct ProduceCall {
         let keyAt = message.key.map { append($0, terminate: false) }
         let valueAt = message.value.map { append($0, terminate: false) }
         wire.removeAll(keepingCapacity: true)
-        for header in message.headers { RecordHeaders.appendSerialized(name: header.name.utf8, value: header.value, to: &wire) }
+        for header in message.headers { KafkaRecordHeaders.appendSerialized(name: header.name.utf8, value: header.value, to: &wire) }
         return arena.withUnsafeMutableBytes { raw -> rd_kafka_resp_err_t in
             let base = raw.baseAddress!
             func cstr(_ offset: Int) -> UnsafePointer<CChar> {
@@ -60,7 +60,7 @@ struct ProduceCall {
                      key: bytes(record.key), value: bytes(record.value))
         wire.removeAll(keepingCapacity: true)
         for header in batch.headers[Int(record.firstHeader)..<Int(record.firstHeader + record.headerCount)] {
-            RecordHeaders.appendSerialized(name: bytes(header.name)!, value: bytes(header.value), to: &wire)
+            KafkaRecordHeaders.appendSerialized(name: bytes(header.name)!, value: bytes(header.value), to: &wire)
         }
         return Self.finish(&vus, wire: wire, headerCount: Int(record.headerCount), opaque: opaque, on: client)
     }

@@ -3,7 +3,7 @@ import Testing
 
 /// The in-place reader of a record's Headers field, on bytes written here in the Kafka record
 /// format v2 (the round trip through librdkafka is in `MockClusterTests`).
-@Suite struct RecordHeadersTests {
+@Suite struct KafkaRecordHeadersTests {
     /// Zig-zag varint, as Kafka writes record fields.
     static func varint(_ value: Int64) -> [UInt8] {
         var raw = UInt64(bitPattern: (value << 1) ^ (value >> 63))
@@ -25,8 +25,8 @@ import Testing
         return out
     }
 
-    static func read<T>(_ bytes: [UInt8], _ body: (RecordHeaders) -> T) -> T {
-        bytes.withUnsafeBytes { body(RecordHeaders(bytes: $0)) }
+    static func read<T>(_ bytes: [UInt8], _ body: (KafkaRecordHeaders) -> T) -> T {
+        bytes.withUnsafeBytes { body(KafkaRecordHeaders(bytes: $0)) }
     }
 
     static func all(_ bytes: [UInt8]) -> [(String, [UInt8]?)]? {

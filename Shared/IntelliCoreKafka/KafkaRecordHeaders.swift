@@ -1,4 +1,3 @@
-import CRDKafka
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,7 +9,7 @@ import Glibc
 /// Wire format: a zig-zag varint count, then per header a zig-zag varint name length, the name,
 /// a zig-zag varint value length (-1: no value) and the value. Malformed headers read as no
 /// headers at all, as librdkafka's parser treats them; bytes after the last header are ignored.
-public struct RecordHeaders {
+public struct KafkaRecordHeaders {
     /// Above this count the field is malformed (librdkafka's parser's bound).
     static let maximumCount = 100_000
 
@@ -79,7 +78,7 @@ public struct RecordHeaders {
         mutating func count() -> Int? {
             if bytes.isEmpty { return 0 }
             guard let count = varint() else { return nil }
-            guard count <= Int64(RecordHeaders.maximumCount) else { return nil }
+            guard count <= Int64(KafkaRecordHeaders.maximumCount) else { return nil }
             return Swift.max(0, Int(count))
         }
 
@@ -113,20 +112,7 @@ public struct RecordHeaders {
     }
 }
 
-extension RecordHeaders {
-    /// A consumed message's headers, in librdkafka's fetch buffer: valid while the message is.
-    init(message: UnsafePointer<rd_kafka_message_t>) {
-        var start: UnsafeRawPointer?
-        var size = 0
-        if rd_kafka_message_headers_raw(message, &start, &size) == RD_KAFKA_RESP_ERR_NO_ERROR, let start {
-            self.init(bytes: UnsafeRawBufferPointer(start: start, count: size))
-        } else {
-            self.init(bytes: UnsafeRawBufferPointer(start: nil, count: 0))
-        }
-    }
-}
-
-extension RecordHeaders {
+extension KafkaRecordHeaders {
     /// Appends one header to `bytes` in the record format v2 (the array's elements, without the
     /// count): what `RD_KAFKA_VTYPE_HEADERS_RAW` takes, and what `forEach` reads back.
     static func appendSerialized(name: some Collection<UInt8>, value: (some Collection<UInt8>)?, to bytes: inout [UInt8]) {

@@ -1,8 +1,10 @@
 import CRDKafka
 import Testing
 
-/// The functions our librdkafka patches add (ADR 0016), called directly: what the Swift client
-/// relies on, and what a malformed call gets.
+/// The produce-side addition of our librdkafka patches (ADR 0016), called directly: what the
+/// Swift client relies on, and what a malformed call gets. The consume side
+/// (`rd_kafka_message_headers_raw`) has no public way to build a message, so `MockClusterTests`
+/// checks it: what is read in place must be what was produced.
 @Suite struct LibrdkafkaPatchTests {
     /// A producer on librdkafka's mock cluster; nothing is sent before `body` returns.
     func withProducer(_ body: (OpaquePointer) throws -> Void) throws {
@@ -19,8 +21,9 @@ import Testing
     }
 
     /// rd_kafka_produceva with the topic, a value and `raw` as VTYPE_HEADERS_RAW holding `count`
-    /// headers (and a VTYPE_HEADER first, when `alsoAHeader`): the error's code and text.
-    func produce(_ handle: OpaquePointer, raw: [UInt8], count: Int32, alsoAHeader: Bool = false) -> (code: rd_kafka_resp_err_t, text: String) {
+    /// headers (and a VTYPE_HEADER before or after it, when `alsoAHeader`): the error's code and text.
+    func produce(_ handle: OpaquePointer, raw: [UInt8], count: Int32, alsoAHeader: Bool = false,
+                 headerFirst: Bool = true) -> (code: rd_kafka_resp_err_t, text: String) {
         "patch-test".withCString { topic in
             raw.withUnsafeBytes { bytes in
                 var vus: [rd_kafka_vu_t] = []
@@ -28,12 +31,12 @@ import Testing
                 vu = rd_kafka_vu_t(); vu.vtype = RD_KAFKA_VTYPE_MSGFLAGS; vu.u.i = RD_KAFKA_MSG_F_COPY; vus.append(vu)
                 vu = rd_kafka_vu_t(); vu.vtype = RD_KAFKA_VTYPE_VALUE
                 vu.u.mem.ptr = UnsafeMutableRawPointer(mutating: bytes.baseAddress); vu.u.mem.size = bytes.count; vus.append(vu)
-                if alsoAHeader {
-                    vu = rd_kafka_vu_t(); vu.vtype = RD_KAFKA_VTYPE_HEADER; vu.u.header.name = topic; vu.u.header.size = 0; vus.append(vu)
-                }
+                var header = rd_kafka_vu_t(); header.vtype = RD_KAFKA_VTYPE_HEADER; header.u.header.name = topic; header.u.header.size = 0
+                if alsoAHeader && headerFirst { vus.append(header) }
                 vu = rd_kafka_vu_t(); vu.vtype = RD_KAFKA_VTYPE_HEADERS_RAW
                 vu.u.raw_headers.ptr = bytes.baseAddress; vu.u.raw_headers.size = bytes.count; vu.u.raw_headers.count = count
                 vus.append(vu)
+                if alsoAHeader && !headerFirst { vus.append(header) }
                 guard let error = vus.withUnsafeBufferPointer({ rd_kafka_produceva(handle, $0.baseAddress, $0.count) }) else {
                     return (RD_KAFKA_RESP_ERR_NO_ERROR, "")
                 }
@@ -56,8 +59,10 @@ import Testing
                 #expect(result.code == RD_KAFKA_RESP_ERR__INVALID_ARG, "\(reason): \(result.text)")
                 #expect(count < 0 || result.text.contains("serialised headers"), "\(reason): \(result.text)")
             }
-            let both = produce(handle, raw: two, count: 2, alsoAHeader: true)
-            #expect(both.code == RD_KAFKA_RESP_ERR__CONFLICT, "VTYPE_HEADER and VTYPE_HEADERS_RAW together: \(both.text)")
+            for headerFirst in [true, false] {
+                let both = produce(handle, raw: two, count: 2, alsoAHeader: true, headerFirst: headerFirst)
+                #expect(both.code == RD_KAFKA_RESP_ERR__CONFLICT, "VTYPE_HEADER and VTYPE_HEADERS_RAW together: \(both.text)")
+            }
         }
     }
 }

@@ -156,6 +156,7 @@ struct MockClusterTests {
         let viewing = try KafkaConsumer(configuration: .init(bootstrapServers: cluster.bootstrapServers, groupId: nil), logger: logger)
         try viewing.assign(partitions)
         var seen: [String: KafkaConsumerMessage] = [:]
+        var inPlaceHeaders: [String: [KafkaHeader]] = [:]
         var highest: [KafkaTopicPartition: Int64] = [:]
         let deadline = ContinuousClock.now + .seconds(30)
         while seen.count < sent.count && ContinuousClock.now < deadline {
@@ -165,6 +166,11 @@ struct MockClusterTests {
                 #expect(record.header(named: "empty")?.count == 0 && record.hasHeader(named: "empty") && !record.hasHeader(named: "absent"))
                 #expect(record.header(named: "ce_id", hasPrefix: "last-"))
                 seen[last] = record.copied()
+                var inPlace: [KafkaHeader] = []
+                #expect(record.headers.forEach { name, value in
+                    inPlace.append(KafkaHeader(name: String(decoding: name, as: UTF8.self), value: value.map { Array($0) }))
+                }, "the Headers field read in place is well formed")
+                inPlaceHeaders[last] = inPlace
                 let copy = record.copied()
                 #expect(copy.key == record.key.map(Array.init) && copy.value == record.value.map(Array.init)
                         && copy.timestampMilliseconds == record.timestampMilliseconds && copy.offset == record.offset && copy.topic == record.topic)
@@ -177,6 +183,7 @@ struct MockClusterTests {
             let viewed = try #require(seen[copy.headerString(named: "ce_id") ?? ""])
             let original = try #require(sentById[copy.header(named: "ce_id") ?? []])
             #expect(copy.headers == original.headers, "headers as produced, in order, valueless ones included")
+            #expect(inPlaceHeaders[copy.headerString(named: "ce_id") ?? ""] == original.headers, "read in place, the same headers")
             #expect(viewed.key == copy.key && viewed.value == copy.value && viewed.headers == copy.headers && viewed.topic == copy.topic
                     && viewed.partition == copy.partition && viewed.offset == copy.offset)
         }

@@ -26,7 +26,7 @@ public struct KafkaProducerBatch: Sendable {
     }
 
     struct Header: Sendable {
-        /// NUL-terminated in the arena; `count` excludes the NUL.
+        /// The name's bytes (librdkafka takes headers serialised, so no NUL is needed).
         var name: Span
         var value: Span
     }
@@ -73,7 +73,7 @@ public struct KafkaProducerBatch: Sendable {
     }
 
     public mutating func addHeader(name: String, value: UnsafeRawBufferPointer) {
-        let name = appendName(name)
+        let name = appendBytes(of: name)
         headers.append(Header(name: name, value: append(value)))
         records[records.count - 1].headerCount += 1
     }
@@ -89,7 +89,7 @@ public struct KafkaProducerBatch: Sendable {
 
     /// A header whose value `write` appends to the arena it is given (a value made of parts).
     public mutating func addHeader(name: String, write: (inout [UInt8]) -> Void) {
-        let name = appendName(name)
+        let name = appendBytes(of: name)
         let start = bytes.count
         write(&bytes)
         headers.append(Header(name: name, value: Span(start: Int32(start), count: Int32(bytes.count - start))))
@@ -156,9 +156,14 @@ public struct KafkaProducerBatch: Sendable {
         return Span(start: Int32(start), count: Int32(data.count))
     }
 
+    private mutating func appendBytes(of text: String) -> Span {
+        var text = text
+        return text.withUTF8 { append(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// A topic name, NUL-terminated for librdkafka; the span excludes the NUL.
     private mutating func appendName(_ name: String) -> Span {
-        var name = name
-        let span = name.withUTF8 { append(UnsafeRawBufferPointer($0)) }
+        let span = appendBytes(of: name)
         bytes.append(0)
         return span
     }

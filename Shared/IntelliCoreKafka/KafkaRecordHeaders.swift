@@ -23,9 +23,9 @@ public struct KafkaRecordHeaders {
     /// having called `body` for none, when the field is malformed.
     @discardableResult
     public func forEach(_ body: (_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer?) -> Void) -> Bool {
-        guard isWellFormed else { return false }
+        guard let count = checkedCount else { return false }
         var reader = Reader(bytes: bytes)
-        let count = reader.count() ?? 0
+        _ = reader.count()
         for _ in 0..<count {
             guard let header = reader.header() else { return false }
             body(header.name, header.value)
@@ -53,16 +53,14 @@ public struct KafkaRecordHeaders {
     }
 
     /// The number of headers; 0 when there are none or the field is malformed.
-    public var count: Int {
-        var reader = Reader(bytes: bytes)
-        return isWellFormed ? reader.count() ?? 0 : 0
-    }
+    public var count: Int { checkedCount ?? 0 }
 
-    var isWellFormed: Bool {
+    /// The count, once every header it counts has been read within bounds; nil when malformed.
+    private var checkedCount: Int? {
         var reader = Reader(bytes: bytes)
-        guard let count = reader.count() else { return false }
-        for _ in 0..<count where reader.header() == nil { return false }
-        return true
+        guard let count = reader.count() else { return nil }
+        for _ in 0..<count where reader.header() == nil { return nil }
+        return count
     }
 
     /// A cursor over the field; every read checks its bounds and returns nil past them.

@@ -37,6 +37,21 @@ import Testing
         }
     }
 
+    /// `KafkaHeaderIndex` answers exactly as a scan of the field does, for each of `names`.
+    static func expectIndexAgrees(_ bytes: [UInt8], names: [String], _ reason: String = "",
+                                  sourceLocation: SourceLocation = #_sourceLocation) {
+        read(bytes) { headers in
+            headers.withIndex { index in
+                #expect(index.count == headers.count, "\(reason)", sourceLocation: sourceLocation)
+                for name in names {
+                    let scanned = headers.last(named: name), indexed = index.last(named: name)
+                    #expect((scanned == nil) == (indexed == nil), "\(reason): \(name)", sourceLocation: sourceLocation)
+                    #expect(scanned.map { Array($0) } == indexed.map { Array($0) }, "\(reason): \(name)", sourceLocation: sourceLocation)
+                }
+            }
+        }
+    }
+
     @Test func headersAreReadInOrderAndTheLastRepeatWins() throws {
         let long = [UInt8](repeating: 7, count: 300)
         let bytes = Self.field([("ce_id", Array("a-1".utf8)), ("empty", nil), ("blank", []), ("ünïcode-näme", Array("wert".utf8)),
@@ -53,6 +68,31 @@ import Testing
             #expect(headers.last(named: "long")?.count == 300, "a 300-byte value has a two-byte length")
             #expect(headers.last(named: "missing") == nil && headers.last(named: "ce_i") == nil && headers.last(named: "") == nil)
         }
+        Self.expectIndexAgrees(bytes, names: ["ce_id", "empty", "blank", "ünïcode-näme", "long", "missing", "ce_i", ""])
+        Self.read(bytes) { headers in
+            headers.withIndex { index in
+                #expect(index.last(named: "ce_id").map { Array($0) } == Array("a-2".utf8), "the index keeps the last repeat")
+                #expect(index.last(named: "empty")?.count == 0 && index.last(named: "long")?.count == 300)
+            }
+        }
+    }
+
+    /// Random fields from a small pool of names (so repeats are common), with values absent,
+    /// empty and long: the index and the scan agree on every name.
+    @Test func theIndexAgreesWithTheScanOnRandomFields() {
+        var generator = SystemRandomNumberGenerator()
+        let pool = ["ce_id", "ce_type", "ce_time", "a", "", "ce_tenantid", "reply-topic", "x-ünï"]
+        for round in 0..<300 {
+            let headers: [(String, [UInt8]?)] = (0..<Int.random(in: 0...40, using: &generator)).map { _ in
+                let name = pool.randomElement(using: &generator)!
+                switch Int.random(in: 0..<4, using: &generator) {
+                case 0: return (name, nil)
+                case 1: return (name, [])
+                default: return (name, (0..<Int.random(in: 1...300, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+                }
+            }
+            Self.expectIndexAgrees(Self.field(headers), names: pool + ["missing", "ce_"], "round \(round)")
+        }
     }
 
     @Test func manyHeadersNeedAMultiByteCount() throws {
@@ -60,15 +100,18 @@ import Testing
         let bytes = Self.field(many)
         #expect(try #require(Self.all(bytes)).count == 200)
         Self.read(bytes) { #expect($0.last(named: "h199").map { Array($0) } == Array("199".utf8)) }
+        Self.expectIndexAgrees(bytes, names: ["h0", "h42", "h199", "h200"], "200 headers (past the stack's share)")
     }
 
     @Test func noHeadersAndTrailingBytes() throws {
         for none in [[], Self.varint(0), Self.varint(-1)] {
             #expect(try #require(Self.all(none)).isEmpty)
             Self.read(none) { #expect($0.count == 0 && $0.last(named: "a") == nil) }
+            Self.expectIndexAgrees(none, names: ["a", ""], "no headers")
         }
         let trailing = Self.field([("a", Array("1".utf8))]) + [0xFF, 0xFF]
         #expect(try #require(Self.all(trailing)).count == 1, "bytes after the last header are not headers")
+        Self.expectIndexAgrees(trailing, names: ["a"], "trailing bytes")
     }
 
     /// Every malformed field reads as no headers at all (librdkafka's parser refuses it whole).
@@ -90,6 +133,7 @@ import Testing
             Self.read(bytes) { headers in
                 #expect(headers.count == 0, "\(reason)")
                 #expect(headers.last(named: "ce_id") == nil, "\(reason)")
+                headers.withIndex { #expect($0.count == 0 && $0.last(named: "ce_id") == nil, "\(reason): the index is empty") }
             }
         }
     }

@@ -171,6 +171,12 @@ struct MockClusterTests {
                     inPlace.append(KafkaHeader(name: String(decoding: name, as: UTF8.self), value: value.map { Array($0) }))
                 }, "the Headers field read in place is well formed")
                 inPlaceHeaders[last] = inPlace
+                record.headers.withIndex { index in
+                    #expect(index.count == inPlace.count, "the index holds every header of the record")
+                    for name in Set(inPlace.map(\.name)) + ["absent"] {
+                        #expect(index.last(named: name).map { Array($0) } == record.header(named: name).map { Array($0) }, "\(name)")
+                    }
+                }
                 let copy = record.copied()
                 #expect(copy.key == record.key.map(Array.init) && copy.value == record.value.map(Array.init)
                         && copy.timestampMilliseconds == record.timestampMilliseconds && copy.offset == record.offset && copy.topic == record.topic)

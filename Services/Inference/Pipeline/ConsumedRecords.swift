@@ -20,11 +20,22 @@ protocol ConsumedRecords: Sendable {
     func copied(at position: Int) -> KafkaConsumerMessage
 }
 
-extension KafkaRecordView: ConsumedRecord {}
+/// A record of a `KafkaRecordBatch` with its headers indexed: the decoder looks up about a dozen
+/// headers per record, and each lookup then compares names instead of re-reading the field.
+struct IndexedRecordView: ConsumedRecord {
+    let record: KafkaRecordView
+    let headers: KafkaHeaderIndex
+
+    var key: UnsafeRawBufferPointer? { record.key }
+    var value: UnsafeRawBufferPointer? { record.value }
+    var timestampMilliseconds: Int64? { record.timestampMilliseconds }
+    func header(named name: String) -> UnsafeRawBufferPointer? { headers.last(named: name) }
+}
 
 extension KafkaRecordBatch: ConsumedRecords {
-    func withRecord<Result>(at position: Int, _ body: (KafkaRecordView) throws -> Result) rethrows -> Result {
-        try body(self[position])
+    func withRecord<Result>(at position: Int, _ body: (IndexedRecordView) throws -> Result) rethrows -> Result {
+        let record = self[position]
+        return try record.headers.withIndex { try body(IndexedRecordView(record: record, headers: $0)) }
     }
 
     func copied(at position: Int) -> KafkaConsumerMessage { self[position].copied() }

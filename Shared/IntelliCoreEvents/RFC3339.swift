@@ -14,35 +14,42 @@ public enum RFC3339 {
     /// Whether `text` is a timestamp of this form.
     @inlinable
     public static func isTimestamp<Bytes: RandomAccessCollection>(_ text: Bytes) -> Bool where Bytes.Element == UInt8, Bytes.Index == Int {
-        var index = text.startIndex
-        func digits(_ count: Int) -> Int? {
-            guard text.endIndex - index >= count else { return nil }
-            var value = 0
-            for _ in 0..<count {
-                let byte = text[index]
-                guard byte >= 0x30, byte <= 0x39 else { return nil }
-                value = value * 10 + Int(byte - 0x30)
-                index += 1
-            }
-            return value
-        }
-        func literal(_ byte: UInt8) -> Bool {
-            guard index < text.endIndex, text[index] == byte else { return false }
+        // Fixed positions up to the seconds, then the optional fraction and the offset. (Written
+        // without local functions over a captured index: those cost a dynamic exclusivity check
+        // per byte, a third of this check's time on the inference path.)
+        let start = text.startIndex, end = text.endIndex
+        guard end - start >= 20 else { return false } // the shortest: YYYY-MM-DDTHH:MM:SSZ
+        guard let year = number(text, at: start, digits: 4), text[start + 4] == 0x2D, // -
+              let month = number(text, at: start + 5, digits: 2), (1...12).contains(month), text[start + 7] == 0x2D,
+              let day = number(text, at: start + 8, digits: 2), day >= 1, day <= daysIn(month: month, year: year), text[start + 10] == 0x54, // T
+              let hour = number(text, at: start + 11, digits: 2), hour <= 23, text[start + 13] == 0x3A, // :
+              let minute = number(text, at: start + 14, digits: 2), minute <= 59, text[start + 16] == 0x3A,
+              let second = number(text, at: start + 17, digits: 2), second <= 59 else { return false }
+        var index = start + 19
+        if text[index] == 0x2E { // .
             index += 1
-            return true
+            guard index < end, number(text, at: index, digits: 1) != nil else { return false }
+            while index < end, number(text, at: index, digits: 1) != nil { index += 1 }
         }
-        guard let year = digits(4), literal(0x2D), let month = digits(2), (1...12).contains(month), literal(0x2D),
-              let day = digits(2), day >= 1, day <= daysIn(month: month, year: year), literal(0x54),
-              let hour = digits(2), hour <= 23, literal(0x3A), let minute = digits(2), minute <= 59, literal(0x3A),
-              let second = digits(2), second <= 59 else { return false }
-        if literal(0x2E) {
-            guard digits(1) != nil else { return false }
-            while index < text.endIndex, text[index] >= 0x30, text[index] <= 0x39 { index += 1 }
+        guard index < end else { return false }
+        if text[index] == 0x5A { return index + 1 == end } // Z
+        guard text[index] == 0x2B || text[index] == 0x2D, end - index == 6, // + - and HH:MM
+              let offsetHour = number(text, at: index + 1, digits: 2), offsetHour <= 23, text[index + 3] == 0x3A,
+              let offsetMinute = number(text, at: index + 4, digits: 2), offsetMinute <= 59 else { return false }
+        return true
+    }
+
+    /// The decimal number of `digits` digits at `position` (the caller checked they are in
+    /// bounds); nil when one is not a digit.
+    @inlinable
+    static func number<Bytes: RandomAccessCollection>(_ text: Bytes, at position: Int, digits: Int) -> Int? where Bytes.Element == UInt8, Bytes.Index == Int {
+        var value = 0
+        for index in position..<position + digits {
+            let byte = text[index]
+            guard byte >= 0x30, byte <= 0x39 else { return nil }
+            value = value * 10 + Int(byte - 0x30)
         }
-        if literal(0x5A) { return index == text.endIndex }
-        guard literal(0x2B) || literal(0x2D), let offsetHour = digits(2), offsetHour <= 23, literal(0x3A),
-              let offsetMinute = digits(2), offsetMinute <= 59 else { return false }
-        return index == text.endIndex
+        return value
     }
 
     @inlinable

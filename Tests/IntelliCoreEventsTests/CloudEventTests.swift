@@ -98,4 +98,48 @@ import Testing
                        (CloudEventHeader.type, "t"), (CloudEventHeader.time, text)]
         #expect(throws: EventError.self) { try CloudEvent(kafkaHeader: header(headers), value: [1]) }
     }
+
+    /// The check reads the collection's own indices: a timestamp inside a larger buffer (a slice
+    /// not starting at 0) is checked the same as on its own.
+    @Test func timestampsAreCheckedInsideSlices() {
+        for (text, valid) in [("2026-11-22T10:00:00Z", true), ("2026-11-22T10:00:00.25-05:30", true), ("2026-11-22T10:00:00+01:0", false),
+                              ("2026-11-22T10:00:00+01:00x", false), ("2026-11-22T10:00:00.123", false), ("2026-11-22T10:00:00+24:00", false)] {
+            let padded = Array("junk:".utf8) + Array(text.utf8) + Array(":more".utf8)
+            let slice = padded[5..<(5 + text.utf8.count)]
+            #expect(RFC3339.isTimestamp(slice) == valid, "\(text)")
+            #expect(RFC3339.isTimestamp(Array(text.utf8)[...]) == valid, "\(text)")
+        }
+    }
+
+    /// Random edits of valid timestamps: every text `parse` reads passes the check, and every
+    /// text the check passes is read by `parse` unless it is outside `parse`'s narrower range
+    /// (years before 1583, more than 9 fraction digits, offsets past 18 hours).
+    @Test func theCheckAgreesWithTheParserOnEditedTimestamps() {
+        var generator = SystemRandomNumberGenerator()
+        let seeds = ["2026-11-22T10:00:00Z", "2024-02-29T23:59:59.123456789-12:30", "1999-12-31T00:00:00.5+18:00"]
+        let alphabet = Array("0123456789-:TZ.+tz 9".utf8)
+        var passed = 0
+        for _ in 0..<20_000 {
+            var text = Array(seeds.randomElement(using: &generator)!.utf8)
+            for _ in 0..<Int.random(in: 1...2, using: &generator) {
+                let position = Int.random(in: 0..<text.count, using: &generator)
+                switch Int.random(in: 0..<3, using: &generator) {
+                case 0: text[position] = alphabet.randomElement(using: &generator)!
+                case 1: text.remove(at: position)
+                default: text.insert(alphabet.randomElement(using: &generator)!, at: position)
+                }
+            }
+            let checked = RFC3339.isTimestamp(text[...]), parsed = RFC3339.parse(text) != nil
+            if parsed { #expect(checked, "\(String(decoding: text, as: UTF8.self)) parses but fails the check") }
+            if checked {
+                passed += 1
+                let fraction = text.drop { $0 != 0x2E }.dropFirst().prefix { $0 >= 0x30 && $0 <= 0x39 }.count
+                let year = Int(String(decoding: text.prefix(4), as: UTF8.self)) ?? 0
+                let zone = text.last == 0x5A ? 0 : Int(String(decoding: text.suffix(5).prefix(2), as: UTF8.self)) ?? 0
+                let outside = year < 1583 || fraction > 9 || zone * 60 + (Int(String(decoding: text.suffix(2), as: UTF8.self)) ?? 0) > 18 * 60
+                #expect(parsed || outside, "\(String(decoding: text, as: UTF8.self)) passes the check but does not parse")
+            }
+        }
+        #expect(passed > 100, "edits kept some timestamps valid (\(passed))")
+    }
 }

@@ -48,7 +48,7 @@ public final class RedisCache: Sendable {
         var command = RedisArguments("MGET")
         for key in keys { command.append(key) }
         let values: [[UInt8]?]
-        if let replies = await run([command]), case .array(let items) = replies[0], items.count == keys.count {
+        if let replies = await run([command]), case .array(let items) = replies.reply(at: 0), items.count == keys.count {
             values = items.map { $0.bytes }
         } else {
             values = Array(repeating: nil, count: keys.count)
@@ -82,19 +82,19 @@ public final class RedisCache: Sendable {
 
     /// Round trip to Redis; false when it cannot be reached.
     public func ping() async -> Bool {
-        guard let replies = await run([RedisArguments("PING")]), case .status = replies[0] else { return false }
+        guard let replies = await run([RedisArguments("PING")]), case .status = replies.reply(at: 0) else { return false }
         return true
     }
 
-    func run(_ commands: [RedisArguments]) async -> [Reply]? {
-        let outcome = try? await thread.run { [connection] () -> [Reply]? in
+    func run(_ commands: [RedisArguments]) async -> RedisReplies? {
+        let outcome = try? await thread.run { [connection] () -> RedisReplies? in
             try? connection.value.pipeline(commands)
         }
         guard let replies = outcome ?? nil else {
             errors.increment()
             return nil
         }
-        if replies.contains(where: { $0.isError }) { errors.increment() }
+        if replies.containsError { errors.increment() }
         return replies
     }
 }
@@ -107,29 +107,29 @@ final class ConnectionBox: @unchecked Sendable {
 
 extension RedisCache {
     /// Reads fields of several hashes in one pipelined round trip (`HMGET` per hash): for each
-    /// request, the value of each of its fields (nil where absent), in order. An unreachable Redis
-    /// answers all misses.
-    public func hashGet(_ requests: [(key: String, fields: RedisArguments)]) async -> [[[UInt8]?]] {
+    /// request, the value of each of its fields (absent where the hash has none), in order. An
+    /// unreachable Redis answers all misses. The values are read in place from the pipeline's
+    /// replies: no allocation per field.
+    public func hashGet(_ requests: [(key: String, fields: RedisArguments)]) async -> RedisHashValues {
         let wanted = requests.filter { !$0.fields.isEmpty }
-        guard !wanted.isEmpty else { return requests.map { _ in [] } }
-        let commands = wanted.map { request in RedisArguments(command: "HMGET", key: request.key, then: request.fields) }
-        let replies = await run(commands)
-        var answers: [[[UInt8]?]] = []
+        let replies = wanted.isEmpty ? nil : await run(wanted.map { RedisArguments(command: "HMGET", key: $0.key, then: $0.fields) })
+        var answers = RedisHashValues(bytes: replies?.bytes ?? [], requests: requests.count, values: requests.reduce(0) { $0 + $1.fields.count })
         var replyIndex = 0
-        var found = 0, asked = 0
         for request in requests {
-            guard !request.fields.isEmpty else { answers.append([]); continue }
-            asked += request.fields.count
-            if let replies, case .array(let items) = replies[replyIndex], items.count == request.fields.count {
-                let values = items.map { $0.bytes }
-                found += values.reduce(0) { $0 + ($1 == nil ? 0 : 1) }
-                answers.append(values)
-            } else {
-                answers.append(Array(repeating: nil, count: request.fields.count))
+            defer { answers.endRequest() }
+            guard !request.fields.isEmpty else { continue }
+            defer { replyIndex += 1 }
+            // An HMGET answers an array of one bulk string or nil per field; anything else is all misses.
+            guard let replies, let first = replies.elements(ofArrayReply: replyIndex, count: request.fields.count) else {
+                for _ in 0..<request.fields.count { answers.appendAbsent() }
+                continue
             }
-            replyIndex += 1
+            for position in first..<first + request.fields.count {
+                let item = replies.items[position]
+                if item.kind == .string { answers.appendValue(start: Int(item.value), count: item.count) } else { answers.appendAbsent() }
+            }
         }
-        recordLookups(found: found, asked: asked)
+        recordLookups(found: answers.found, asked: answers.valueCount)
         return answers
     }
 
@@ -153,7 +153,7 @@ extension RedisCache {
         var command = RedisArguments("EVAL", script, String(keys.count))
         for key in keys { command.append(key) }
         for argument in arguments { command.append(argument) }
-        guard let replies = await run([command]), case .array(let items) = replies[0] else { return nil }
+        guard let replies = await run([command]), case .array(let items) = replies.reply(at: 0) else { return nil }
         var numbers: [Int64] = []
         for item in items {
             guard case .integer(let value) = item else { return nil }

@@ -16,6 +16,8 @@ final class RedisConnection {
     private var backoff: Backoff
     private var nextAttempt = ContinuousClock.now
     private var reportedDown = false
+    /// Where hiredis's reader puts the values it reads (see `RedisReplySink`).
+    private let sink = RedisReplySink()
     var onAvailabilityChange: (Bool) -> Void = { _ in }
 
     init(configuration: RedisConfiguration, logger: Logger) {
@@ -31,8 +33,9 @@ final class RedisConnection {
         context = nil
     }
 
-    /// Sends all commands in one pipeline and returns their replies in order.
-    func pipeline(_ commands: [RedisArguments]) throws(Failure) -> [Reply] {
+    /// Sends all commands in one pipeline and returns their replies in order. The replies are
+    /// read into this connection's sink and copied out once for the whole pipeline.
+    func pipeline(_ commands: [RedisArguments]) throws(Failure) -> RedisReplies {
         let context = try connected()
         for command in commands {
             let status = Self.withArgv(command) { argc, argv, lengths in
@@ -40,16 +43,14 @@ final class RedisConnection {
             }
             guard status == REDIS_OK else { throw drop(reason: "append failed") }
         }
-        var replies: [Reply] = []
-        replies.reserveCapacity(commands.count)
+        sink.replies.removeAll()
         for _ in commands {
+            sink.replies.beginReply()
             var raw: UnsafeMutableRawPointer?
-            guard redisGetReply(context, &raw) == REDIS_OK, let raw else { throw drop(reason: errorText(context)) }
-            let reply = Reply(raw.assumingMemoryBound(to: redisReply.self))
-            freeReplyObject(raw)
-            replies.append(reply)
+            guard redisGetReply(context, &raw) == REDIS_OK, raw != nil else { throw drop(reason: errorText(context)) }
         }
-        return replies
+        guard sink.replies.isComplete else { throw drop(reason: "replies did not match what was read") }
+        return sink.replies
     }
 
     private func connected() throws(Failure) -> UnsafeMutablePointer<redisContext> {
@@ -65,13 +66,14 @@ final class RedisConnection {
             throw scheduleRetry(reason: reason)
         }
         redisSetTimeout(fresh, Self.timeval(configuration.commandTimeout))
+        sink.install(on: fresh)
         context = fresh
         var setup: [RedisArguments] = []
         if let password = configuration.password { setup.append(RedisArguments("AUTH", password)) }
         if configuration.database != 0 { setup.append(RedisArguments("SELECT", String(configuration.database))) }
         if !setup.isEmpty {
             let replies = try pipeline(setup)
-            if let failure = replies.first(where: { $0.isError }) {
+            if let failure = (0..<replies.count).lazy.map({ replies.reply(at: $0) }).first(where: { $0.isError }) {
                 disconnect()
                 throw scheduleRetry(reason: "setup rejected: \(failure)")
             }
@@ -129,8 +131,9 @@ final class RedisConnection {
     }
 }
 
-/// A Redis reply, copied out of hiredis's reply object. (Not `indirect`: the array case holds an
-/// array already, and boxing each reply with a payload cost one more allocation per value read.)
+/// A Redis reply as a value, for commands of a few values (`RedisReplies.reply(at:)`). (Not
+/// `indirect`: the array case holds an array already, and boxing each reply with a payload cost
+/// one more allocation per value read.)
 enum Reply: CustomStringConvertible {
     case string([UInt8])
     case integer(Int64)
@@ -138,26 +141,6 @@ enum Reply: CustomStringConvertible {
     case status(String)
     case error(String)
     case array([Reply])
-
-    init(_ reply: UnsafeMutablePointer<redisReply>) {
-        let value = reply.pointee
-        switch value.type {
-        case REDIS_REPLY_STRING:
-            self = .string(Array(UnsafeRawBufferPointer(start: value.str, count: Int(value.len))))
-        case REDIS_REPLY_INTEGER:
-            self = .integer(value.integer)
-        case REDIS_REPLY_NIL:
-            self = .null
-        case REDIS_REPLY_STATUS:
-            self = .status(String(cString: value.str))
-        case REDIS_REPLY_ERROR:
-            self = .error(String(cString: value.str))
-        case REDIS_REPLY_ARRAY:
-            self = .array((0..<Int(value.elements)).map { Reply(value.element[$0]!) })
-        default:
-            self = .error("unexpected reply type \(value.type)")
-        }
-    }
 
     var isError: Bool { if case .error = self { return true } else { return false } }
 

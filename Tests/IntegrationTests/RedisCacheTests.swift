@@ -91,7 +91,7 @@ struct RedisCacheTests {
         await cache.hashSet([(key: "h", entries: entries)], ttl: .seconds(60))
         var asked = fields
         asked.append([0, 0, 0, 2])
-        let read = await cache.hashGet([(key: "h", fields: asked), (key: "other", fields: RedisArguments()), (key: "absent", fields: fields)])
+        let read = await cache.hashGet([(key: "h", fields: asked), (key: "other", fields: RedisArguments()), (key: "absent", fields: fields)]).allValues
         try #require(read.count == 3)
         #expect(read[0] == valueBytes.map { Optional($0) } + [nil])
         #expect(read[1].isEmpty)
@@ -100,12 +100,50 @@ struct RedisCacheTests {
         var mismatched = RedisArguments()
         mismatched.append([9])
         await cache.hashSet([(key: "m", entries: mismatched)], ttl: .seconds(60))
-        #expect(await cache.hashGet([(key: "m", fields: mismatched)]) == [[nil]], "a write with a field but no value is skipped")
+        #expect(await cache.hashGet([(key: "m", fields: mismatched)]).allValues == [[nil]], "a write with a field but no value is skipped")
 
         await cache.hashSet([(key: "short", entries: entries)], ttl: .milliseconds(50))
         #expect(try await eventually(timeout: .seconds(5)) {
-            await cache.hashGet([(key: "short", fields: fields)]) == [Array(repeating: nil, count: fieldBytes.count)]
+            await cache.hashGet([(key: "short", fields: fields)]).allValues == [Array(repeating: nil, count: fieldBytes.count)]
         }, "the hash's TTL was not applied")
+        try await server.stop()
+    }
+
+    /// Replies are read into one buffer per pipeline (not hiredis's reply objects): a thousand
+    /// fields of several hashes in one pipeline, hits and misses interleaved, come back in order;
+    /// a reply of the wrong shape (an error for a key that is not a hash) is all misses for its
+    /// request only; the few-value commands (PING, MGET, EVAL) read the same replies as values.
+    @Test func largePipelinesAndErrorRepliesReadInPlace() async throws {
+        let environment = try IntegrationEnvironment.load()
+        let server = try RedisServer()
+        let cache = RedisCache(configuration: RedisConfiguration(port: server.port), name: "it-flat", logger: environment.logger)
+        #expect(try await eventually(timeout: .seconds(10)) { await cache.ping() })
+        func value(_ hash: Int, _ field: Int) -> [UInt8] { Array("v\(hash)-\(field)-".utf8) + Array(repeating: UInt8(field % 256), count: field % 40) }
+        for hash in 0..<3 {
+            var entries = RedisArguments()
+            for field in stride(from: 0, to: 1000, by: 2) {
+                entries.append(Array("f\(field)".utf8))
+                entries.append(value(hash, field))
+            }
+            await cache.hashSet([(key: "big-\(hash)", entries: entries)], ttl: .seconds(60))
+        }
+        await cache.set("plain", value: [1], ttl: .seconds(60))
+        var fields = RedisArguments()
+        for field in 0..<1000 { fields.append(Array("f\(field)".utf8)) }
+        let read = await cache.hashGet([(key: "big-0", fields: fields), (key: "plain", fields: fields), (key: "big-2", fields: fields),
+                                        (key: "none", fields: RedisArguments()), (key: "big-1", fields: fields)])
+        try #require(read.count == 5)
+        for (request, hash) in [(0, 0), (2, 2), (4, 1)] {
+            let expected = (0..<1000).map { $0.isMultiple(of: 2) ? Optional(value(hash, $0)) : nil }
+            #expect(read.values(request: request) == expected, "hash \(hash): every even field, in order, odd ones missing")
+        }
+        #expect(read.values(request: 1) == Array(repeating: nil, count: 1000), "WRONGTYPE for a string key: all misses")
+        #expect(read.fieldCount(request: 3) == 0)
+        #expect(read.found == 1500 && read.valueCount == 4000)
+        #expect(await cache.mget(["plain", "nothing"]) == [[1], nil])
+        #expect(await cache.evalIntegers("return {1, 2, tonumber(ARGV[1])}", keys: [], arguments: ["42"]) == [1, 2, 42])
+        #expect(await cache.evalIntegers("return redis.error_reply('no')", keys: [], arguments: []) == nil, "an error reply is no integers")
+        #expect(await cache.ping(), "the connection survived the error replies")
         try await server.stop()
     }
 }

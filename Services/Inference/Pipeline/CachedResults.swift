@@ -43,16 +43,22 @@ struct CachedResults: Sendable {
         let answers = await cache.hashGet(lookups)
         guard answers.count == lookups.count else { return }
         for (position, (_, members)) in groups.enumerated() {
-            let current = answers[2 * position], previous = answers[2 * position + 1]
-            guard current.count == members.count, previous.count == members.count else { continue }
+            let current = 2 * position, previous = 2 * position + 1
+            guard answers.fieldCount(request: current) == members.count, answers.fieldCount(request: previous) == members.count else { continue }
             for (offset, member) in members.enumerated() {
                 // A cached value of the wrong size (another network under the same version) is a miss.
                 let expected = jobs[member].rows * jobs[member].network.outputWidth * MemoryLayout<Float>.size
-                guard let hit = current[offset]?.count == expected ? current[offset] : previous[offset]?.count == expected ? previous[offset] : nil
-                else { continue }
                 let start = outputs.count
-                hit.withUnsafeBytes { outputs.append(contentsOf: $0.bindMemory(to: Float.self)) }
-                jobs[member].output = start..<outputs.count
+                let found = answers.withValue(request: current, field: offset) { now in
+                    answers.withValue(request: previous, field: offset) { before in
+                        guard expected > 0, let hit = now?.count == expected ? now : before?.count == expected ? before : nil else { return false }
+                        // Copied bytewise: a value's place in the replies' buffer has no alignment.
+                        outputs.append(contentsOf: repeatElement(0, count: expected / MemoryLayout<Float>.size))
+                        outputs.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: start * MemoryLayout<Float>.size).copyMemory(from: hit.baseAddress!, byteCount: expected) }
+                        return true
+                    }
+                }
+                if found { jobs[member].output = start..<outputs.count }
             }
         }
     }

@@ -7,14 +7,16 @@ final class InMemoryResultCache: ResultCache {
     private let hashes = Mutex<[String: [[UInt8]: [UInt8]]]>([:])
     private let reads = Mutex(0)
 
-    func hashGet(_ requests: [(key: String, fields: RedisArguments)]) async -> [[[UInt8]?]] {
+    func hashGet(_ requests: [(key: String, fields: RedisArguments)]) async -> RedisHashValues {
         reads.withLock { $0 += 1 }
         return hashes.withLock { hashes in
-            requests.map { request in
+            var answers = RedisHashValues()
+            for request in requests {
                 var values: [[UInt8]?] = []
                 request.fields.forEach { values.append(hashes[request.key]?[Array($0)]) }
-                return values
+                answers.append(request: values)
             }
+            return answers
         }
     }
 

@@ -16,6 +16,8 @@ protocol ConsumedRecords: Sendable {
     associatedtype Record: ConsumedRecord
     var count: Int { get }
     func withRecord<Result>(at position: Int, _ body: (Record) throws -> Result) rethrows -> Result
+    /// The record's key alone (the sharder reads nothing else: no headers are indexed).
+    func withKey<Result>(at position: Int, _ body: (UnsafeRawBufferPointer?) throws -> Result) rethrows -> Result
     /// An owned copy of the record, for what outlives the batch (a dead letter).
     func copied(at position: Int) -> KafkaConsumerMessage
 }
@@ -36,6 +38,10 @@ extension KafkaRecordBatch: ConsumedRecords {
     func withRecord<Result>(at position: Int, _ body: (IndexedRecordView) throws -> Result) rethrows -> Result {
         let record = self[position]
         return try record.headers.withIndex { try body(IndexedRecordView(record: record, headers: $0)) }
+    }
+
+    func withKey<Result>(at position: Int, _ body: (UnsafeRawBufferPointer?) throws -> Result) rethrows -> Result {
+        try body(self[position].key)
     }
 
     func copied(at position: Int) -> KafkaConsumerMessage { self[position].copied() }
@@ -73,6 +79,11 @@ extension Array: ConsumedRecords where Element == KafkaConsumerMessage {
                                 headers: zip(headers, headerRanges).map { ($0.name, view($1)) })
             return try body(record)
         }
+    }
+
+    func withKey<Result>(at position: Int, _ body: (UnsafeRawBufferPointer?) throws -> Result) rethrows -> Result {
+        guard let key = self[position].key else { return try body(nil) }
+        return try key.withUnsafeBytes { try body($0) }
     }
 
     func copied(at position: Int) -> KafkaConsumerMessage { self[position] }

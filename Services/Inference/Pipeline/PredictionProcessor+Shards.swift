@@ -33,7 +33,7 @@ extension PredictionProcessor {
         var shards = [[Int]](repeating: [], count: count)
         for index in shards.indices { shards[index].reserveCapacity(records.count / count + records.count / (4 * count)) }
         for position in 0..<records.count {
-            let fraction = records.withRecord(at: position) { record in record.key.map { TrafficRouter.fraction(of: $0) } }
+            let fraction = records.withKey(at: position) { key in key.map { TrafficRouter.fraction(of: $0) } }
             let shard = fraction.map { min(count - 1, Int($0 * Double(count))) } ?? position % count
             shards[shard].append(position)
         }

@@ -40,6 +40,13 @@ public struct RedisArguments: Sendable {
         lengths.append(bytes.count - start)
     }
 
+    /// Appends one argument from raw bytes. (Not generic: the generic `append` called from
+    /// another module is not specialised, and looked up type metadata for every cache field.)
+    public mutating func append(_ argument: UnsafeRawBufferPointer) {
+        bytes.append(contentsOf: argument)
+        lengths.append(argument.count)
+    }
+
     /// Appends every argument of `other`, in order (two copies, whatever their number).
     public mutating func append(contentsOf other: RedisArguments) {
         bytes.append(contentsOf: other.bytes)

@@ -8,7 +8,7 @@ extension PredictionProcessor {
         metrics.recordBatch(size: records.count)
         guard workers > 1, records.count >= 2 * Self.minimumShard else { return await process(records, positions: 0..<records.count) }
         let shards = Self.shards(of: records, count: min(workers, records.count / Self.minimumShard))
-        let outputs = await withTaskGroup(of: (Int, Output).self) { group in
+        var outputs = await withTaskGroup(of: (Int, Output).self) { group in
             for (index, shard) in shards.enumerated() where !shard.isEmpty {
                 group.addTask { (index, await self.process(records, positions: shard)) }
             }
@@ -16,13 +16,18 @@ extension PredictionProcessor {
             for await (index, output) in group { outputs[index] = output }
             return outputs
         }
-        var merged = Output()
-        for output in outputs.compactMap({ $0 }) {
-            merged.answers.append(contentsOf: output.answers)
-            merged.deadLetters.append(contentsOf: output.deadLetters)
-            merged.skipped += output.skipped
+        // The first shard's output becomes the merged one (moved out, so that appending to it
+        // does not copy it first); the others are appended in shard order.
+        var merged: Output?
+        for index in outputs.indices {
+            guard let output = outputs[index] else { continue }
+            outputs[index] = nil
+            guard merged != nil else { merged = output; continue }
+            merged!.answers.append(contentsOf: output.answers)
+            merged!.deadLetters.append(contentsOf: output.deadLetters)
+            merged!.skipped += output.skipped
         }
-        return merged
+        return merged ?? Output()
     }
 
     static let minimumShard = 64

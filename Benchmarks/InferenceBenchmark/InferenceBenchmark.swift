@@ -381,5 +381,10 @@ struct Options {
             default: FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8)); exit(2)
             }
         }
+        // Checked before the run: a wrong path would otherwise fail only after the backlog drained.
+        if let python, !FileManager.default.isExecutableFile(atPath: python) {
+            FileHandle.standardError.write(Data("--python \(python): no executable there (the project's venv: $INTELLICORE_PYTHON/bin/python)\n".utf8))
+            exit(2)
+        }
     }
 }

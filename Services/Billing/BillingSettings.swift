@@ -7,7 +7,7 @@ import IntelliCoreServiceKit
 /// | `BILLING_POLL_BATCH` | 2000: usage events metered per transaction |
 /// | `BILLING_TRANSACTIONS_IN_FLIGHT` | 2: usage batches in flight, committed in order (ADR 0014); 1 for one transaction at a time |
 /// | `BILLING_CYCLE_SECONDS` | 60: how often quotas are re-checked for a new period, usage summaries published and closed periods invoiced |
-/// | `BILLING_INVOICE_GRACE_SECONDS` | 86400: how long after a period ends late usage events still count; then its invoice is final |
+/// | `BILLING_INVOICE_GRACE_SECONDS` | 86400: how long after a period ends late usage events still count; then its invoice is final, issued by the first cycle whose draft is the same as the previous cycle's (usage of the period still being metered is waited for) |
 /// | `BILLING_DEFAULT_CURRENCY` | EUR: the currency of invoices of tenants whose plan billing does not know |
 /// | `INGESTION_ADMIN_KEY` | none: the platform administrator's key (the same as the gateway's), the only key that manages plans |
 struct BillingSettings: ServiceSettings {

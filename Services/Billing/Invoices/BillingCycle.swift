@@ -8,7 +8,9 @@ import Logging
 /// metered event), and issues the invoices of the period that closed more than the grace period
 /// ago (`InvoiceIssued`, once: the unique invoice per tenant and period decides). Usage that
 /// arrives after its period's invoice was issued stays in the ledger but is not invoiced: the
-/// grace period is how long billing waits for it.
+/// grace period is how long billing waits for it, and an invoice is issued only once its draft
+/// came out the same in two cycles in a row (`InvoiceSettling`), so usage of the period still
+/// being metered when the grace period ends is waited for too.
 struct BillingCycle: Sendable {
     let context: ServiceContext
     let plans: PlanStore
@@ -19,6 +21,7 @@ struct BillingCycle: Sendable {
     let storage: StorageStore
     let grace: Duration
     let defaultCurrency: String
+    let settling = InvoiceSettling()
 
     private var logger: Logger { context.logger }
 
@@ -54,10 +57,12 @@ struct BillingCycle: Sendable {
                 continue
             }
             let invoice = try await draft(tenant: tenant, period: period, status: "final", now: now)
+            guard settling.isSettled(invoice) else { continue }
             try await context.transaction { transaction in
                 guard try await invoices.issue(invoice, on: transaction.connection, logger: transaction.logger) else { return }
                 try await transaction.publish(InvoiceBuilder.event(invoice), key: tenant, subject: invoice.invoiceId, tenantId: tenant)
             }
+            settling.issued(invoice)
             logger.info("invoice issued", metadata: ["tenant.id": "\(tenant)", "period": "\(period)", "total": "\(invoice.total) \(invoice.currency)"])
         }
     }

@@ -3,7 +3,7 @@ import IntelliCoreEvents
 
 /// An invoice as billing shows and stores it: amounts as exact decimal strings.
 struct Invoice: Codable, Sendable {
-    struct Line: Codable, Sendable {
+    struct Line: Codable, Sendable, Equatable {
         let meter: String
         let modelName: String
         let modelVersion: String

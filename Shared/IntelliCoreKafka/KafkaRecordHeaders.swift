@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// A consumed record's headers, read in place from the record's Headers field (Kafka record
 /// format v2) as `rd_kafka_message_headers_raw` returns it: no list is built and nothing is
 /// allocated (librdkafka's own `rd_kafka_message_headers` allocates once per header).
@@ -23,45 +19,21 @@ public struct KafkaRecordHeaders {
     /// having called `body` for none, when the field is malformed.
     @discardableResult
     public func forEach(_ body: (_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer?) -> Void) -> Bool {
-        guard let count = checkedCount else { return false }
-        var reader = Reader(bytes: bytes)
-        _ = reader.count()
-        for _ in 0..<count {
-            guard let header = reader.header() else { return false }
-            body(header.name, header.value)
+        withIndex { index in
+            for position in 0..<index.count { body(index.name(at: position), index.value(at: position)) }
+            return index.isWellFormed
         }
-        return true
     }
 
     /// The value of the last header called `name` (empty for a header without a value); nil when
-    /// there is none, or the field is malformed.
+    /// there is none, or the field is malformed. (One lookup: a reader of several headers keeps
+    /// the index of `withIndex` instead.)
     public func last(named name: String) -> UnsafeRawBufferPointer? {
-        var name = name
-        return name.withUTF8 { target in
-            var reader = Reader(bytes: bytes)
-            guard let count = reader.count() else { return nil }
-            var found: UnsafeRawBufferPointer?
-            for _ in 0..<count {
-                guard let header = reader.header() else { return nil }
-                if header.name.count == target.count,
-                   target.isEmpty || memcmp(header.name.baseAddress!, target.baseAddress!, target.count) == 0 {
-                    found = header.value ?? UnsafeRawBufferPointer(start: nil, count: 0)
-                }
-            }
-            return found
-        }
+        withIndex { $0.last(named: name) }
     }
 
     /// The number of headers; 0 when there are none or the field is malformed.
-    public var count: Int { checkedCount ?? 0 }
-
-    /// The count, once every header it counts has been read within bounds; nil when malformed.
-    private var checkedCount: Int? {
-        var reader = Reader(bytes: bytes)
-        guard let count = reader.count() else { return nil }
-        for _ in 0..<count where reader.header() == nil { return nil }
-        return count
-    }
+    public var count: Int { withIndex { $0.count } }
 
     /// A cursor over the field; every read checks its bounds and returns nil past them.
     struct Reader {

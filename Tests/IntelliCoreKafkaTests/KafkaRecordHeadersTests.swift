@@ -37,16 +37,52 @@ import Testing
         }
     }
 
-    /// `KafkaHeaderIndex` answers exactly as a scan of the field does, for each of `names`.
+    /// The field's headers read by a scan written here, independent of the library (nil when
+    /// malformed): what the index is checked against.
+    static func scan(_ bytes: [UInt8]) -> [(name: [UInt8], value: [UInt8]?)]? {
+        var position = 0
+        func varint() -> Int64? {
+            var raw: UInt64 = 0, shift: UInt64 = 0
+            while position < bytes.count, shift < 64 {
+                let byte = bytes[position]
+                position += 1
+                raw |= UInt64(byte & 0x7F) << shift
+                if byte & 0x80 == 0 { return Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1) }
+                shift += 7
+            }
+            return nil
+        }
+        func take(_ count: Int64) -> [UInt8]? {
+            guard count >= 0, count <= Int64(bytes.count - position) else { return nil }
+            defer { position += Int(count) }
+            return Array(bytes[position..<position + Int(count)])
+        }
+        if bytes.isEmpty { return [] }
+        guard let count = varint(), count <= 100_000 else { return nil }
+        var headers: [(name: [UInt8], value: [UInt8]?)] = []
+        for _ in 0..<max(0, count) {
+            guard let nameLength = varint(), let name = take(nameLength), let valueLength = varint(), valueLength >= -1 else { return nil }
+            if valueLength == -1 { headers.append((name, nil)); continue }
+            guard let value = take(valueLength) else { return nil }
+            headers.append((name, value))
+        }
+        return headers
+    }
+
+    /// `KafkaHeaderIndex` (and the lookups built on it) answers exactly as a scan of the field
+    /// does, for each of `names`.
     static func expectIndexAgrees(_ bytes: [UInt8], names: [String], _ reason: String = "",
                                   sourceLocation: SourceLocation = #_sourceLocation) {
+        let scanned = scan(bytes)
         read(bytes) { headers in
             headers.withIndex { index in
-                #expect(index.count == headers.count, "\(reason)", sourceLocation: sourceLocation)
+                #expect(index.count == (scanned?.count ?? 0) && headers.count == index.count, "\(reason)", sourceLocation: sourceLocation)
                 for name in names {
-                    let scanned = headers.last(named: name), indexed = index.last(named: name)
-                    #expect((scanned == nil) == (indexed == nil), "\(reason): \(name)", sourceLocation: sourceLocation)
-                    #expect(scanned.map { Array($0) } == indexed.map { Array($0) }, "\(reason): \(name)", sourceLocation: sourceLocation)
+                    let expected = scanned?.last { $0.name == Array(name.utf8) }.map { $0.value ?? [] }
+                    let indexed = index.last(named: name)
+                    #expect((expected == nil) == (indexed == nil), "\(reason): \(name)", sourceLocation: sourceLocation)
+                    #expect(expected == indexed.map { Array($0) }, "\(reason): \(name)", sourceLocation: sourceLocation)
+                    #expect(expected == headers.last(named: name).map { Array($0) }, "\(reason): \(name)", sourceLocation: sourceLocation)
                 }
             }
         }

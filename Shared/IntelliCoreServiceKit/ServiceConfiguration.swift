@@ -10,6 +10,7 @@ import Logging
 /// | `SERVICE_HTTP_HOST` / `SERVICE_HTTP_PORT` | `127.0.0.1` / the service's own port (8081…8085) |
 /// | `KAFKA_BOOTSTRAP` | `127.0.0.1:19092` (the local dev stack) |
 /// | `KAFKA_LINGER_MS` | `5`: how long produced records wait to share a request (latency against broker load) |
+/// | `KAFKA_DEBUG` | none: librdkafka's debug contexts for every client (`cgrp,fetch`, `all`); its lines are logged at `debug`, so set `LOG_LEVEL=debug` too |
 /// | `INTELLICORE_TOPIC_PREFIX` | empty |
 /// | `INTELLICORE_SCHEMA_PREFIX` | empty: put before the service's PostgreSQL schema name (`it42_ingestion`), so that stacks share one database without sharing tables |
 /// | `POSTGRES_HOST` / `_PORT` / `_USER` / `_PASSWORD` / `_DATABASE` | `127.0.0.1` / `19432` / `intellicore` / `intellicore` / `intellicore` |
@@ -17,11 +18,16 @@ import Logging
 /// | `REDIS_HOST` / `REDIS_PORT` / `REDIS_PASSWORD` | `127.0.0.1` / `19379` / none |
 /// | `LOG_LEVEL` | `info` |
 public struct ServiceConfiguration: Sendable {
+    /// The librdkafka properties every client of the service gets on top of its own.
+    public var kafkaProperties: [String: String] { kafkaDebug.map { ["debug": $0] } ?? [:] }
+
     public var serviceName: String
     public var httpHost: String
     public var httpPort: Int
     public var kafkaBootstrap: String
     public var kafkaLingerMilliseconds: Int
+    /// librdkafka's `debug` property for every client, or nil.
+    public var kafkaDebug: String?
     public var topics: TopicNames
     public var schemaPrefix: String
     public var postgres: PostgresSettings
@@ -35,6 +41,7 @@ public struct ServiceConfiguration: Sendable {
         httpPort = try reader.port("SERVICE_HTTP_PORT", default: defaultHTTPPort)
         kafkaBootstrap = reader.string("KAFKA_BOOTSTRAP", default: "127.0.0.1:19092")
         kafkaLingerMilliseconds = try reader.integer("KAFKA_LINGER_MS", default: 5, range: 0...10_000)
+        kafkaDebug = reader.optionalString("KAFKA_DEBUG")
         topics = TopicNames(prefix: reader.string("INTELLICORE_TOPIC_PREFIX", default: ""))
         schemaPrefix = reader.string("INTELLICORE_SCHEMA_PREFIX", default: "")
         postgres = PostgresSettings(
@@ -55,6 +62,9 @@ public struct ServiceConfiguration: Sendable {
             throw ConfigurationError(variable: "LOG_LEVEL", message: "must be one of trace, debug, info, notice, warning, error, critical")
         }
         logLevel = parsed
+        if let kafkaDebug, kafkaDebug.contains(where: { !($0.isLetter || $0 == ",") }) {
+            throw ConfigurationError(variable: "KAFKA_DEBUG", message: "must be librdkafka debug contexts separated by commas, such as cgrp,fetch")
+        }
         guard kafkaBootstrap.contains(":") else {
             throw ConfigurationError(variable: "KAFKA_BOOTSTRAP", message: "must be host:port[,host:port…]")
         }

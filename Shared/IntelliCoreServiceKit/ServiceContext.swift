@@ -54,7 +54,7 @@ public struct ServiceContext: Sendable {
     func consumerConfiguration(purpose: String, latency: ConsumerLatency) -> KafkaConsumerConfiguration {
         KafkaConsumerConfiguration(
             bootstrapServers: configuration.kafkaBootstrap, clientId: descriptor.name, groupId: groupId(purpose: purpose),
-            fetchWaitMilliseconds: latency.fetchWaitMilliseconds, properties: latency.properties)
+            fetchWaitMilliseconds: latency.fetchWaitMilliseconds, properties: latency.properties.merging(configuration.kafkaProperties) { $1 })
     }
 
     /// The inbox of this service's schema for one consumer.

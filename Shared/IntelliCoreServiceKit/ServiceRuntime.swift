@@ -89,7 +89,7 @@ public enum ServiceRuntime {
         let postgres = configuration.postgres.makeClient(logger: logger)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(
             bootstrapServers: configuration.kafkaBootstrap, clientId: descriptor.name,
-            lingerMilliseconds: configuration.kafkaLingerMilliseconds), logger: logger)
+            lingerMilliseconds: configuration.kafkaLingerMilliseconds, properties: configuration.kafkaProperties), logger: logger)
         let admin = try KafkaAdmin(bootstrapServers: configuration.kafkaBootstrap, logger: logger)
         let health = HealthMonitor(required: ["kafka", "postgres"])
         let outbox = Outbox(schema: schema)

@@ -13,21 +13,24 @@ import Testing
         #expect(configuration.postgres.port == 19432)
         #expect(configuration.redis.port == 19379)
         #expect(configuration.topics[.billing] == "intellicore.billing")
+        #expect(configuration.kafkaProperties.isEmpty)
     }
 
     @Test func environmentOverrides() throws {
         let configuration = try ServiceConfiguration(service: "billing", defaultHTTPPort: 8085, environment: [
             "SERVICE_HTTP_PORT": "9000", "KAFKA_BOOTSTRAP": "10.0.0.1:9092", "INTELLICORE_TOPIC_PREFIX": "stg.",
-            "POSTGRES_PORT": "5433", "LOG_LEVEL": "DEBUG",
+            "POSTGRES_PORT": "5433", "LOG_LEVEL": "DEBUG", "KAFKA_DEBUG": "cgrp,fetch",
         ])
         #expect(configuration.httpPort == 9000)
         #expect(configuration.topics[.billing] == "stg.intellicore.billing")
         #expect(configuration.postgres.port == 5433)
         #expect(configuration.logLevel == .debug)
+        #expect(configuration.kafkaProperties == ["debug": "cgrp,fetch"])
     }
 
     @Test(arguments: [("SERVICE_HTTP_PORT", "http"), ("POSTGRES_PORT", "70000"), ("LOG_LEVEL", "loud"),
-                      ("KAFKA_BOOTSTRAP", "nohostport"), ("POSTGRES_MAX_CONNECTIONS", "0")])
+                      ("KAFKA_BOOTSTRAP", "nohostport"), ("POSTGRES_MAX_CONNECTIONS", "0"),
+                      ("KAFKA_DEBUG", "cgrp;rm -rf")])
     func badValuesNameTheVariable(variable: String, value: String) {
         let error = #expect(throws: ConfigurationError.self) {
             try ServiceConfiguration(service: "x", defaultHTTPPort: 1, environment: [variable: value])

@@ -35,7 +35,7 @@ struct BillingTests {
     @Test func everyAnswerIsBilledOnceThroughKillsRedeliveriesAndARebalance() async throws {
         let env = try IntegrationEnvironment.load()
         try #require(env.binaries != nil, "INTELLICORE_BIN must point at the built executables")
-        var stack = try await GatewayStack(env: env, services: ["ingestion", "billing"], environment: ["BILLING_POLL_BATCH": "250"])
+        var stack = try await GatewayStack(env: env, services: ["ingestion", "billing"], environment: ["BILLING_POLL_BATCH": "250", "LOG_LEVEL": "info"])
         #expect(try await stack.ready(), "not ready: \(stack.logs)")
         let tenant = "bill-\(UInt32.random(in: 0...UInt32.max))"
         let keys = try await stack.tenant(tenant)
@@ -107,11 +107,14 @@ struct BillingTests {
                     // A second instance joins the group while the first is down and stays for the restart: a rebalance mid-stream.
                     try stack.startReplica("billing", as: "billing-2")
                 }
-                try stack.start("billing")
                 if kill == 3, let second = stack.processes["billing-2"] {
-                    second.signal(SIGTERM) // and leaves again
+                    // ...and leaves again, before the first one restarts. Not while it rejoins: the
+                    // embedded broker (Tansu 0.6.0) keeps a leader that leaves during a rebalance
+                    // as the group's leader, and the group never forms again (docs/operations.md).
+                    second.signal(SIGTERM)
                     #expect(try await second.waitForExit(timeout: .seconds(20)))
                 }
+                try stack.start("billing")
                 if sent < messages.count { try await sendPart(5000) }
             }
             while sent < messages.count { try await sendPart(5000) }

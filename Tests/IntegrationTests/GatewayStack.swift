@@ -67,7 +67,8 @@ struct GatewayStack {
     /// The PostgreSQL schema of `service` in this stack (`training` for the orchestrator).
     func schema(_ name: String) -> String { prefix.replacingOccurrences(of: ".", with: "_") + name }
 
-    var logs: String { processes.map { "\($0.key): \($0.value.output.suffix(1500))" }.joined(separator: "\n") }
+    /// The end of each process's output, and where the whole of it is.
+    var logs: String { processes.map { "\($0.key) (\($0.value.logPath)): \($0.value.output.suffix(1500))" }.joined(separator: "\n") }
 
     /// Waits until every started service answers `/health/ready` with 200.
     func ready() async throws -> Bool {

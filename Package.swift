@@ -61,6 +61,7 @@ let package = Package(
         .systemLibrary(name: "CHiredis", path: "Shared/CHiredis", pkgConfig: "hiredis",
                        providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CZlib", path: "Shared/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLibCrypto", path: "Shared/CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "COpenBLAS", path: "Shared/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
 
@@ -87,8 +88,7 @@ let package = Package(
         ]),
         sharedTarget("IntelliCoreNumerics", dependencies: ["COpenBLAS"]),
         sharedTarget("IntelliCoreModels", dependencies: [
-            "IntelliCoreEvents", "IntelliCoreNumerics", "CZlib",
-            .product(name: "Crypto", package: "swift-crypto"),
+            "IntelliCoreEvents", "IntelliCoreNumerics", "CZlib", "CLibCrypto",
         ]),
         sharedTarget("IntelliCoreLearning", dependencies: ["IntelliCoreEvents", "IntelliCoreModels", "IntelliCoreNumerics", "COpenBLAS"]),
         sharedTarget("IntelliCorePostgres", dependencies: [
@@ -166,7 +166,7 @@ let package = Package(
                     path: "Tests/IntelliCoreOIPTests", swiftSettings: swiftSettings),
         .testTarget(name: "IntelliCoreKafkaTests", dependencies: ["IntelliCoreKafka", "CRDKafka", "IntelliCoreEventBus", "IntelliCoreEvents"],
                     path: "Tests/IntelliCoreKafkaTests", swiftSettings: swiftSettings),
-        .testTarget(name: "IntelliCoreModelsTests", dependencies: ["IntelliCoreModels", "IntelliCoreNumerics"],
+        .testTarget(name: "IntelliCoreModelsTests", dependencies: ["IntelliCoreModels", "IntelliCoreNumerics", .product(name: "Crypto", package: "swift-crypto")],
                     path: "Tests/IntelliCoreModelsTests", swiftSettings: swiftSettings),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "IntelliCoreEvents", "IntelliCoreKafka", "IntelliCoreModels", "IntelliCoreNumerics", "IntelliCoreOIP",
                                                           "IntelliCoreRedis"],

@@ -81,12 +81,3 @@ import Testing
         #expect(network.rawInputWidth == 3 && network.outputWidth == 2 && network.labels == ["stays", "churns"])
     }
 }
-
-struct ContentDigestTests {
-    @Test func hexMatchesTheKnownVectors() {
-        let abc = Array("abc".utf8).withUnsafeBytes { ContentDigest.sha256Hex(of: $0) }
-        #expect(abc == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        let empty = [UInt8]().withUnsafeBytes { ContentDigest.sha256Hex(of: $0, byteCount: 16) }
-        #expect(empty == "e3b0c44298fc1c149afbf4c8996fb924")
-    }
-}

@@ -32,7 +32,7 @@ public final class KafkaConsumer: Sendable {
     public init(configuration: KafkaConsumerConfiguration, logger: Logger, positioner: AssignmentPositioner? = nil) throws {
         self.configuration = configuration
         self.logger = logger
-        let groupState = ConsumerGroupState(logger: logger, positioner: positioner)
+        let groupState = ConsumerGroupState(logger: logger, positioner: positioner, group: configuration.groupId)
         self.groupState = groupState
         let usesGroup = configuration.groupId != nil
         (self.client, self.queue) = try RDKafkaClient.consumer(properties: configuration.librdkafkaProperties, logger: logger,
@@ -54,7 +54,12 @@ public final class KafkaConsumer: Sendable {
             throw KafkaError(.subscription, "subscribing needs a group id; use assign(_:) without one")
         }
         try client.subscribe(topics.map { KafkaTopicPartition(topic: $0, partition: -1) })
+        groupState.subscribed()
     }
+
+    /// How long a subscribed consumer may own no partition before it logs a warning (once per
+    /// such period; `intellicore_kafka_assigned_partitions` shows it all the time).
+    public static let assignmentPatience = Duration.seconds(60)
 
     /// Reads the given partitions from the given offsets (`KafkaOffset`), outside any group.
     public func assign(_ partitions: [KafkaTopicPartition]) throws {
@@ -72,10 +77,12 @@ public final class KafkaConsumer: Sendable {
     public func poll(maxMessages: Int = 1000, timeout: Duration = .milliseconds(100)) async throws -> [KafkaConsumerMessage] {
         guard !closed.isSet else { throw KafkaError(.closed, "consumer is closed") }
         let timeoutMilliseconds = Int32(timeout.totalMilliseconds)
-        return try await thread.run { [client, queue, reader, logger] in
+        let messages = try await thread.run { [client, queue, reader, logger] in
             try client.consume(maxMessages: maxMessages, timeoutMilliseconds: timeoutMilliseconds, queue: queue,
                                reader: reader.reader, logger: logger)
         }
+        groupState.observe()
+        return messages
     }
 
     /// `poll` without copying: the records stay in librdkafka's memory until the batch is
@@ -83,10 +90,12 @@ public final class KafkaConsumer: Sendable {
     public func pollBatch(maxMessages: Int = 1000, timeout: Duration = .milliseconds(100)) async throws -> KafkaRecordBatch {
         guard !closed.isSet else { throw KafkaError(.closed, "consumer is closed") }
         let timeoutMilliseconds = Int32(timeout.totalMilliseconds)
-        return try await thread.run { [client, queue, reader, outstanding, logger] in
+        let batch = try await thread.run { [client, queue, reader, outstanding, logger] in
             try client.consumeBatch(maxMessages: maxMessages, timeoutMilliseconds: timeoutMilliseconds, queue: queue,
                                     reader: reader.reader, outstanding: outstanding, logger: logger)
         }
+        groupState.observe()
+        return batch
     }
 
     /// Marks a batch's records as processed (see `storeOffsets(for:)` of messages).

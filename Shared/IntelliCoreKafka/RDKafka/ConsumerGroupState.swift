@@ -17,10 +17,42 @@ final class ConsumerGroupState: Sendable {
     private let logger: Logger
     private let positioner: KafkaConsumer.AssignmentPositioner?
     private let rebalances = Counter(label: "intellicore_kafka_rebalances_total")
+    /// The partitions this consumer owns, per group: 0 for long is a stalled rebalance or an idle member.
+    private let owned: Gauge?
+    private let watch: Mutex<AssignmentWatch>
+    /// nil outside a group (partitions assigned by hand): nothing to watch.
+    private let group: String?
 
-    init(logger: Logger, positioner: KafkaConsumer.AssignmentPositioner?) {
+    init(logger: Logger, positioner: KafkaConsumer.AssignmentPositioner?, group: String?,
+         patience: Duration = KafkaConsumer.assignmentPatience) {
         self.logger = logger
         self.positioner = positioner
+        self.group = group
+        owned = group.map { Gauge(label: "intellicore_kafka_assigned_partitions", dimensions: [("group", $0)]) }
+        watch = Mutex(AssignmentWatch(patience: patience))
+    }
+
+    /// Starts the watch when the consumer subscribes.
+    func subscribed() {
+        observe()
+    }
+
+    /// After each poll: logs once when a group member has owned nothing for longer than the
+    /// watch's patience, and again when it owns partitions after that.
+    func observe() {
+        guard let group else { return }
+        let assigned = !assigned.withLock { $0.isEmpty }
+        switch watch.withLock({ $0.observe(assigned: assigned, at: .now) }) {
+        case .quiet:
+            break
+        case .unassigned(let duration):
+            logger.warning("""
+                no partitions assigned for \(duration.components.seconds) s: the group has more members than partitions, \
+                or its rebalance does not complete (see "Restart an instance before starting its replacement" in docs/operations.md)
+                """, metadata: ["kafka.group": "\(group)"])
+        case .assigned(let duration):
+            logger.info("partitions assigned after \(duration.components.seconds) s without any", metadata: ["kafka.group": "\(group)"])
+        }
     }
 
     var assignment: Set<KafkaTopicPartition> { assigned.withLock { $0 } }
@@ -51,7 +83,7 @@ final class ConsumerGroupState: Sendable {
             } else {
                 rd_kafka_assign(client, list)
             }
-            assigned.withLock { $0.formUnion(changed) }
+            owned?.record(assigned.withLock { $0.formUnion(changed); return $0.count })
             logger.info("partitions assigned", metadata: ["kafka.partitions": "\(changed.map(\.description).sorted())"])
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             if rd_kafka_assignment_lost(client) == 0 {
@@ -69,12 +101,13 @@ final class ConsumerGroupState: Sendable {
             } else {
                 rd_kafka_assign(client, nil)
             }
-            assigned.withLock { $0.subtract(changed) }
+            owned?.record(assigned.withLock { $0.subtract(changed); return $0.count })
             logger.info("partitions revoked", metadata: ["kafka.partitions": "\(changed.map(\.description).sorted())"])
         default:
             logger.error("rebalance error", metadata: ["error": "\(error.message)"])
             rd_kafka_assign(client, nil)
             assigned.withLock { $0.removeAll() }
+            owned?.record(0)
         }
     }
 }

@@ -33,7 +33,6 @@ struct RequestBytes {
     }
 
     func equals(_ span: Span, _ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { text in withBytes(span) { $0.elementsEqual(text) } }
+        withBytes(span) { $0.isUTF8(of: text) }
     }
 }

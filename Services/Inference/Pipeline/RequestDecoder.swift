@@ -41,12 +41,12 @@ struct RequestDecoder {
         batch.inputs.reserveCapacity(positions.count * 32)
         for position in positions {
             let structured = records.withRecord(at: position) { record in
-                if record.header(named: CloudEventHeader.contentType)?.starts(with: CloudEvent.structuredContentType.utf8) ?? false {
+                if record.header(named: CloudEventHeader.contentType)?.hasUTF8Prefix(CloudEvent.structuredContentType) ?? false {
                     return true
                 }
                 if let problem = CloudEventEnvelope.problem(header: { record.header(named: $0) }, valueCount: record.value?.count ?? 0) {
                     batch.deadLetters.append((records.copied(at: position), "not a CloudEvent: \(problem.message)"))
-                } else if record.header(named: CloudEventHeader.type)?.elementsEqual(PredictionRequested.eventType.utf8) ?? false {
+                } else if record.header(named: CloudEventHeader.type)?.isUTF8(of: PredictionRequested.eventType) ?? false {
                     let decoded = request(from: record, into: &batch, batchStart: batchStart)
                     batch.requests.append(decoded)
                 } else {
@@ -83,7 +83,7 @@ struct RequestDecoder {
         let empty = UnsafeRawBufferPointer(start: nil, count: 0)
         let eventIdBytes = record.header(named: CloudEventHeader.id) ?? empty
         let eventId = batch.bytes.append(eventIdBytes)
-        let protobuf = record.header(named: CloudEventHeader.contentType)?.starts(with: OIPProtobuf.contentType.utf8) ?? false
+        let protobuf = record.header(named: CloudEventHeader.contentType)?.hasUTF8Prefix(OIPProtobuf.contentType) ?? false
         let value = record.value ?? empty
         var id: RequestBytes.Span?
         var model: String?, version: String?, alias: String?
@@ -126,7 +126,7 @@ struct RequestDecoder {
     /// results topic only, and counted.
     private func reply(of record: some ConsumedRecord) -> ReplyAddress? {
         guard let topic = record.header(named: ReplyHeader.replyTopic) else { return nil }
-        guard topic.elementsEqual(replyTopic.utf8),
+        guard topic.isUTF8(of: replyTopic),
               let partition = record.header(named: ReplyHeader.replyPartition).flatMap(ReplyHeader.decode(partition:)),
               let correlation = record.header(named: ReplyHeader.correlationId), !correlation.isEmpty else {
             metrics?.repliesRefused.increment()
@@ -145,8 +145,7 @@ struct NameCache {
 
     mutating func name(_ bytes: UnsafeRawBufferPointer) -> String {
         for index in names.indices {
-            var name = names[index]
-            if name.withUTF8({ $0.count == bytes.count && $0.elementsEqual(bytes) }) { return name }
+            if bytes.isUTF8(of: names[index]) { return names[index] }
         }
         let name = String(decoding: bytes, as: UTF8.self)
         if names.count < Self.capacity {

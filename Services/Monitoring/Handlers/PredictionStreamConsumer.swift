@@ -175,7 +175,7 @@ struct PredictionStreamConsumer: Service {
             throw AnswerReader.Unreadable(description: "\(kind.eventType) without ce_tenantid: monitoring cannot tell whose it is")
         }
         guard let raw = record.value else { throw AnswerReader.Unreadable(description: "\(kind.eventType) without a payload") }
-        if let type = record.header(named: CloudEventHeader.contentType), !type.starts(with: "application/json".utf8) {
+        if let type = record.header(named: CloudEventHeader.contentType), !type.hasUTF8Prefix("application/json") {
             return nil // protobuf answers and requests: not read here (see docs/operations.md)
         }
         let value = raw.assumingMemoryBound(to: UInt8.self)

@@ -54,7 +54,7 @@ public final class KafkaConsumer: Sendable {
             throw KafkaError(.subscription, "subscribing needs a group id; use assign(_:) without one")
         }
         try client.subscribe(topics.map { KafkaTopicPartition(topic: $0, partition: -1) })
-        groupState.subscribed()
+        groupState.observe()
     }
 
     /// How long a subscribed consumer may own no partition before it logs a warning (once per

@@ -23,21 +23,15 @@ final class ConsumerGroupState: Sendable {
     /// nil outside a group (partitions assigned by hand): nothing to watch.
     private let group: String?
 
-    init(logger: Logger, positioner: KafkaConsumer.AssignmentPositioner?, group: String?,
-         patience: Duration = KafkaConsumer.assignmentPatience) {
+    init(logger: Logger, positioner: KafkaConsumer.AssignmentPositioner?, group: String?) {
         self.logger = logger
         self.positioner = positioner
         self.group = group
         owned = group.map { Gauge(label: "intellicore_kafka_assigned_partitions", dimensions: [("group", $0)]) }
-        watch = Mutex(AssignmentWatch(patience: patience))
+        watch = Mutex(AssignmentWatch(patience: KafkaConsumer.assignmentPatience))
     }
 
-    /// Starts the watch when the consumer subscribes.
-    func subscribed() {
-        observe()
-    }
-
-    /// After each poll: logs once when a group member has owned nothing for longer than the
+    /// On subscribing (which starts the watch) and after each poll: logs once when a group member has owned nothing for longer than the
     /// watch's patience, and again when it owns partitions after that.
     func observe() {
         guard let group else { return }

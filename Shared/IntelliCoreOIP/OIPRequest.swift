@@ -228,13 +228,17 @@ public struct OIPRequestDecoder {
     mutating func float() throws(Failure) -> Float {
         let start = index
         let scanned = try scanNumber()
-        let value = scanned.value
-        if scanned.exact, value.isFinite {
-            let nearest = Float(value)
-            if nearest.isFinite, nearest != 0 || scanned.zero {
-                let here = Double(nearest), margin = 4 * value.ulp
-                let above = (here + Double(nearest.nextUp)) / 2, below = (here + Double(nearest.nextDown)) / 2
-                if abs(value - above) > margin && abs(value - below) > margin { return nearest }
+        if scanned.exact {
+            let value = scanned.value, magnitude = value.magnitude
+            if magnitude >= Double(Float.leastNormalMagnitude) && magnitude <= Double(Float.greatestFiniteMagnitude) {
+                // Rounding a double to a normal Float drops its 29 lowest significand bits, and
+                // the halfway point between two Floats is 2^28 there. `value` is within 4 of its
+                // units of the true number, so unless the dropped bits are that close to halfway,
+                // the true number rounds to the same Float.
+                let dropped = Int64(value.bitPattern & 0x1FFF_FFFF)
+                if abs(dropped - 0x1000_0000) > 4 { return Float(value) }
+            } else if scanned.zero {
+                return Float(value) // ±0
             }
         }
         let text = String(decoding: bytes[start..<index], as: UTF8.self).trimmingPrefix { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" }

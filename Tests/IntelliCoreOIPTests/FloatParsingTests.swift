@@ -79,6 +79,22 @@ struct FloatParsingTests {
         try Self.expectExact(texts)
     }
 
+    /// The midpoints on both sides of every power of two from the least normal Float to the
+    /// greatest (where the spacing of Floats changes), and the greatest Float's upper midpoint.
+    @Test func midpointsAtEveryBinadeBoundary() throws {
+        var texts: [String] = []
+        for exponent in -126...127 {
+            let power = Float(sign: .plus, exponent: exponent, significand: 1)
+            for (low, high) in [(power.nextDown, power), (power, power.nextUp)] where low.isFinite && high.isFinite && low > 0 {
+                let midpoint = (Double(low) + Double(high)) / 2
+                for digits in [17, 18, 20, 40] { texts.append(String(format: "%.\(digits)g", midpoint)) }
+            }
+        }
+        let top = Double(Float.greatestFiniteMagnitude) + Double(Float.greatestFiniteMagnitude.ulp) / 2
+        for digits in [17, 18, 20, 40] { texts.append(String(format: "%.\(digits)g", top)) }
+        try Self.expectExact(texts)
+    }
+
     @Test func edgeValues() throws {
         try Self.expectExact([
             "0", "-0", "0.0", "-0.0", "0e10", "1", "-1", "1e0", "1E+2", "1e-2", "0.1", "0.2", "0.3", "3.4028235e38", "3.4028234e38",

@@ -50,12 +50,12 @@ public struct KafkaConsumerMessage: Sendable {
 
     /// Whether the last header called `name` has a value starting with `prefix`.
     public func header(named name: String, hasPrefix prefix: String) -> Bool {
-        packedHeaders.lastValue(named: name)?.starts(with: prefix.utf8) ?? false
+        packedHeaders.lastValue(named: name)?.withUnsafeBytes { $0.hasUTF8Prefix(prefix) } ?? false
     }
 
     /// Whether the last header called `name` has exactly the value `text`.
     public func header(named name: String, equals text: String) -> Bool {
-        packedHeaders.lastValue(named: name)?.elementsEqual(text.utf8) ?? false
+        packedHeaders.lastValue(named: name)?.withUnsafeBytes { $0.isUTF8(of: text) } ?? false
     }
 
     /// Whether the last header called `name` has a value (possibly empty).

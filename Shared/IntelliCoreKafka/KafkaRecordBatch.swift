@@ -90,7 +90,7 @@ public struct KafkaRecordView {
 
     /// Whether the last header called `name` has a value starting with `prefix`.
     public func header(named name: String, hasPrefix prefix: String) -> Bool {
-        header(named: name)?.starts(with: prefix.utf8) ?? false
+        header(named: name)?.hasUTF8Prefix(prefix) ?? false
     }
 
     /// The record as an owned `KafkaConsumerMessage` (copies it: for what outlives the batch).

@@ -31,8 +31,8 @@ final class ConsumerGroupState: Sendable {
         watch = Mutex(AssignmentWatch(patience: KafkaConsumer.assignmentPatience))
     }
 
-    /// On subscribing (which starts the watch) and after each poll: logs once when a group member has owned nothing for longer than the
-    /// watch's patience, and again when it owns partitions after that.
+    /// On subscribing (which starts the watch) and after each poll: logs once when a group member
+    /// has owned nothing for longer than the watch's patience, and again when it owns partitions.
     func observe() {
         guard let group else { return }
         let assigned = !assigned.withLock { $0.isEmpty }

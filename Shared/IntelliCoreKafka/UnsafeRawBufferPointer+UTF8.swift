@@ -4,9 +4,10 @@ import Glibc
 import Darwin
 #endif
 
-/// Byte views of headers and payloads compared with the vocabulary's strings: one `memcmp`
-/// against the string's own UTF-8 storage, not a walk over `String.UTF8View` (which the hot
-/// paths did for every record: about 2 % of inference's CPU).
+/// Record bytes (header values read in place, keys, payloads) compared with strings: one
+/// `memcmp` against the string's own UTF-8 storage, not a walk over `String.UTF8View` (which the
+/// hot paths did for every record: about 2 % of inference's CPU). The one place this library and
+/// its consumers compare bytes with text.
 extension UnsafeRawBufferPointer {
     /// Whether these bytes are exactly `text`'s UTF-8.
     public func isUTF8(of text: String) -> Bool {

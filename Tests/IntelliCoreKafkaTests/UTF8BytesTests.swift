@@ -1,4 +1,4 @@
-import IntelliCoreEvents
+import IntelliCoreKafka
 import Testing
 
 struct UTF8BytesTests {
